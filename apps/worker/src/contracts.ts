@@ -1,0 +1,6 @@
+// What producers (the web app, scripts, tests) may use: job definitions, queues and connections.
+// Handlers are deliberately not exported: the worker alone runs jobs.
+export * from './jobs/define.ts';
+export * from './jobs/definitions/index.ts';
+export * from './jobs/queues.ts';
+export * from './lib/redis.ts';

@@ -1,0 +1,33 @@
+import type { DbClient } from '@app/db';
+import type { Job } from 'bullmq';
+import type { z } from 'zod';
+import type { Logger } from '../lib/logger.ts';
+import type { JobDefinition } from './define.ts';
+
+export type JobContext = {
+  job: Job;
+  /** The lock token, needed to move the job (e.g. back to waiting on shutdown). */
+  token: string | undefined;
+  db: DbClient;
+  logger: Logger;
+  /** Aborted when the process is shutting down: long handlers stop at their next safe point. */
+  shutdown: AbortSignal;
+};
+
+export type JobHandler<TDefinition extends JobDefinition> = (
+  payload: z.output<TDefinition['payload']>,
+  context: JobContext,
+) => Promise<unknown>;
+
+export type RegisteredJob = {
+  definition: JobDefinition;
+  handle: (payload: unknown, context: JobContext) => Promise<unknown>;
+};
+
+/** Pairs a definition with its handler; the payload type flows from the definition's schema. */
+export function defineHandler<TDefinition extends JobDefinition>(
+  definition: TDefinition,
+  handle: JobHandler<TDefinition>,
+): RegisteredJob {
+  return { definition, handle: handle as RegisteredJob['handle'] };
+}

@@ -1,0 +1,29 @@
+import { type Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import { type JobDefinition, jobOptions, type QueueName, queueNames } from './define.ts';
+
+export type Queues = Record<QueueName, Queue>;
+
+/** One Queue per name sharing one connection; create once per process, never per request. */
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const entries = queueNames.map(
+    (name) => [name, new Queue(name, { connection, prefix })] as const,
+  );
+  return Object.fromEntries(entries) as Queues;
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}
+
+/** Validates the payload against the definition and adds the job (idempotent when it has an id). */
+export async function enqueue<TSchema extends z.ZodType>(
+  queues: Queues,
+  definition: JobDefinition<string, TSchema>,
+  input: z.input<TSchema>,
+): Promise<Job> {
+  const payload = definition.payload.parse(input);
+  const jobId = definition.jobId?.(payload);
+  return queues[definition.queue].add(definition.name, payload, jobOptions(definition, jobId));
+}

@@ -1,0 +1,6 @@
+import type { RegisteredJob } from './handler.ts';
+
+/**
+ * The worker's job registry: one line per job type, pairing a definition with its handler.
+ */
+export const registry: readonly RegisteredJob[] = [];

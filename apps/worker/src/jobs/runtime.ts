@@ -1,0 +1,89 @@
+import type { DbClient } from '@app/db';
+import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.ts';
+import { type QueueName, queueNames } from './define.ts';
+import type { JobContext, RegisteredJob } from './handler.ts';
+
+export type RuntimeOptions = {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  db: DbClient;
+  logger: Logger;
+  registry: readonly RegisteredJob[];
+  /** Queues to consume; all by default. */
+  queues?: readonly QueueName[];
+};
+
+export type JobRuntime = {
+  workers: Worker[];
+  /** Stop taking jobs and wait for active ones; force-close after `timeoutMs`. True if graceful. */
+  close: (timeoutMs: number) => Promise<boolean>;
+  shutdown: AbortSignal;
+};
+
+/** Validates the payload, then runs the handler registered for the job's name. */
+export function createProcessor(
+  registry: readonly RegisteredJob[],
+  base: Omit<JobContext, 'job' | 'token'>,
+) {
+  const byName = new Map(registry.map((entry) => [entry.definition.name, entry]));
+  return async (job: Job, token?: string) => {
+    const entry = byName.get(job.name);
+    if (!entry) throw new UnrecoverableError(`no handler registered for job "${job.name}"`);
+    const parsed = entry.definition.payload.safeParse(job.data);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new UnrecoverableError(`invalid payload for ${job.name}: ${detail}`);
+    }
+    return entry.handle(parsed.data, { ...base, job, token });
+  };
+}
+
+export function startJobRuntime(options: RuntimeOptions): JobRuntime {
+  const controller = new AbortController();
+  const processor = createProcessor(options.registry, {
+    db: options.db,
+    logger: options.logger,
+    shutdown: controller.signal,
+  });
+  const wanted = options.queues ?? queueNames;
+  const used = new Set(options.registry.map((entry) => entry.definition.queue));
+  const workers = wanted
+    .filter((queue) => used.has(queue))
+    .map((queue) => {
+      const worker = new Worker(queue, processor, {
+        connection: options.connection,
+        prefix: options.prefix,
+        concurrency: options.concurrency,
+        // Per-minute completed/failed counts for the dashboard (about 120 KB per queue a week).
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      });
+      const log = options.logger.child({ queue });
+      // Without an error listener a worker may stop processing after a connection error.
+      worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
+      worker.on('failed', (job, error) => {
+        log.warn(
+          { job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message },
+          'job failed',
+        );
+      });
+      return worker;
+    });
+
+  async function close(timeoutMs: number): Promise<boolean> {
+    controller.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ok = await Promise.race([graceful, deadline]);
+    clearTimeout(timer);
+    if (!ok) await Promise.all(workers.map((w) => w.close(true)));
+    return ok;
+  }
+
+  return { workers, close, shutdown: controller.signal };
+}

@@ -1,0 +1,112 @@
+import { createDb } from '@app/db';
+import { resolveVersion } from '@app/db/config';
+import { loadWorkerEnv } from './env.ts';
+import { startHealthServer } from './health-server.ts';
+import { registry } from './jobs/registry.ts';
+import { startJobRuntime } from './jobs/runtime.ts';
+import { createLogger } from './lib/logger.ts';
+import { createWorkerConnection, pingRedis } from './lib/redis.ts';
+
+const env = loadWorkerEnv();
+const version = resolveVersion(env.APP_VERSION);
+const logger = createLogger({
+  name: 'worker',
+  level: env.LOG_LEVEL,
+  format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+  version,
+});
+
+process.on('unhandledRejection', (reason) => {
+  logger.error(
+    { err: reason instanceof Error ? reason.message : String(reason) },
+    'unhandled rejection',
+  );
+});
+
+// The pool covers every concurrent job plus the readiness probe.
+const db = createDb(env.DATABASE_URL, {
+  max: env.WORKER_CONCURRENCY + 2,
+  applicationName: 'worker',
+});
+const connection = createWorkerConnection(env.REDIS_URL);
+connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+
+await warnAboutEvictionPolicy();
+
+const runtime = startJobRuntime({
+  connection,
+  prefix: env.QUEUE_PREFIX,
+  concurrency: env.WORKER_CONCURRENCY,
+  db,
+  logger,
+  registry,
+});
+
+let stopping = false;
+let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+try {
+  health = await startHealthServer(env.WORKER_HEALTH_PORT, {
+    version,
+    alive: () => !stopping,
+    ready: async () => ({
+      redis: await pingRedis(connection),
+      db: await db.sql`select 1`.then(
+        () => true,
+        () => false,
+      ),
+    }),
+  });
+} catch (error) {
+  const code = (error as { code?: string }).code;
+  const hint =
+    code === 'EADDRINUSE' ? ` (port in use: set WORKER_HEALTH_PORT or stop what holds it)` : '';
+  logger.error(`health server could not listen on ${env.WORKER_HEALTH_PORT}${hint}`);
+  await runtime.close(1000);
+  process.exit(1);
+}
+
+logger.info(
+  {
+    queues: runtime.workers.map((w) => w.name),
+    concurrency: env.WORKER_CONCURRENCY,
+    healthPort: env.WORKER_HEALTH_PORT,
+  },
+  'worker started',
+);
+
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info(
+    { signal, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    'shutting down: finishing active jobs',
+  );
+  const graceful = await runtime.close(env.SHUTDOWN_TIMEOUT_MS);
+  await connection.quit().catch(() => connection.disconnect());
+  await db.close();
+  health?.close();
+  if (!graceful) {
+    logger.error(
+      'active jobs did not finish in time; they will be picked up again after the stall check',
+    );
+    process.exit(1);
+  }
+  logger.info('worker stopped');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+/** BullMQ loses jobs under any eviction policy but noeviction; say so loudly at start. */
+async function warnAboutEvictionPolicy() {
+  try {
+    const reply = (await connection.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      logger.warn({ policy }, 'Redis maxmemory-policy should be noeviction: jobs can be evicted');
+    }
+  } catch {
+    // Managed Redis often forbids CONFIG; not being able to read it is not an error.
+  }
+}

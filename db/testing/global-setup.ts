@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { runMigrations } from '../src/migrate.ts';
+import { resolveTestServices, withDatabase } from './services.ts';
+
+declare module 'vitest' {
+  // Module augmentation has to use an interface.
+  // biome-ignore lint/style/useConsistentTypeDefinitions: augmenting vitest's interface
+  export interface ProvidedContext {
+    testServices: { databaseUrl: string; redisUrl: string; runId: string; templateDb: string };
+  }
+}
+
+/**
+ * Once per `vitest run` of the integration project: find Postgres and Redis, migrate a template
+ * database, and hand the URLs to the test workers. Each worker then clones the template into a
+ * database of its own (see worker-setup.ts). Everything is dropped afterwards.
+ */
+export default async function setup(project: TestProject) {
+  const { loadRootDotenv } = await import('../src/config.ts');
+  loadRootDotenv();
+  const services = await resolveTestServices(process.env);
+  // A short random id keeps concurrent runs (two terminals, CI retries) apart.
+  const runId = randomBytes(3).toString('hex');
+  const templateDb = `test_${runId}_template`;
+  await runMigrations(withDatabase(services.databaseUrl, templateDb));
+
+  project.provide('testServices', {
+    databaseUrl: services.databaseUrl,
+    redisUrl: services.redisUrl,
+    runId,
+    templateDb,
+  });
+
+  return async () => {
+    await dropRunDatabases(services.databaseUrl, runId);
+    await deleteRunKeys(services.redisUrl, runId);
+    await services.stop();
+  };
+}
+
+async function dropRunDatabases(url: string, runId: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ datname: string }[]>`
+      select datname from pg_database where datname like ${`test_${runId}_%`}`;
+    for (const { datname } of rows) {
+      await sql.unsafe(`drop database if exists "${datname}" with (force)`);
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function deleteRunKeys(url: string, runId: string) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `test-${runId}-*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,16 @@
+import { loadEnvOrExit, port, postgresUrl, redisUrl } from '@app/db/config';
+import { z } from 'zod';
+
+/** What the developer scripts (up, dev, doctor) read from .env. */
+export const scriptsEnvSchema = z.object({
+  DATABASE_URL: postgresUrl,
+  REDIS_URL: redisUrl,
+  PORT: port.default(3000),
+  WORKER_HEALTH_PORT: port.default(3001),
+  POSTGRES_PORT: port.default(5432),
+  REDIS_PORT: port.default(6379),
+});
+
+export type ScriptsEnv = z.output<typeof scriptsEnvSchema>;
+
+export const loadScriptsEnv = (name: string): ScriptsEnv => loadEnvOrExit(name, scriptsEnvSchema);

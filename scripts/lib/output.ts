@@ -1,0 +1,24 @@
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) =>
+  color ? `\u001b[${code}m${text}\u001b[0m` : text;
+
+export const green = paint(32);
+export const red = paint(31);
+export const yellow = paint(33);
+export const dim = paint(2);
+export const bold = paint(1);
+export const cyan = paint(36);
+export const magenta = paint(35);
+
+export const ok = (text: string) => console.log(`${green('✓')} ${text}`);
+export const fail = (text: string, fix?: string) =>
+  console.log(`${red('✗')} ${text}${fix ? `\n    ${dim('fix:')} ${fix}` : ''}`);
+export const warn = (text: string, fix?: string) =>
+  console.log(`${yellow('!')} ${text}${fix ? `\n    ${dim('fix:')} ${fix}` : ''}`);
+export const step = (text: string) => console.log(`${cyan('→')} ${text}`);
+
+/** Prints one line and exits non-zero: for failures whose fix is known. */
+export function die(message: string, fix?: string): never {
+  console.error(`${red('✗')} ${message}${fix ? `\n  ${fix}` : ''}`);
+  process.exit(1);
+}

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { bold, cyan, dim, green, magenta, red } from './output.ts';
+
+type App = {
+  name: string;
+  cwd: string;
+  command: string;
+  args: string[];
+  paint: (s: string) => string;
+};
+
+const apps: App[] = [
+  { name: 'web', cwd: 'apps/web', command: 'pnpm', args: ['exec', 'next', 'dev'], paint: cyan },
+  {
+    name: 'worker',
+    cwd: 'apps/worker',
+    command: 'pnpm',
+    args: ['exec', 'tsx', 'watch', '--clear-screen=false', 'src/main.ts'],
+    paint: magenta,
+  },
+];
+
+/**
+ * Runs web and worker together in the foreground with prefixed logs. Each runs in its own process
+ * group, so Ctrl-C (or SIGTERM) stops the whole tree of each (next dev and tsx spawn children)
+ * and nothing is left behind.
+ */
+export function runApps(options: { port: number; healthUrls: string[] }): Promise<never> {
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+
+  for (const app of apps) {
+    const child = spawn(app.command, app.args, {
+      cwd: app.cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PORT: String(options.port), FORCE_COLOR: '1' },
+    });
+    children.set(app.name, child);
+    const prefix = app.paint(`${app.name.padEnd(6)} │`);
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => console.log(`${prefix} ${line}`));
+    }
+    child.on('exit', (code, signal) => {
+      children.delete(app.name);
+      if (stopping) return;
+      console.log(red(`${app.name} exited (${signal ?? `code ${code}`}); stopping the others`));
+      void stop(code && code > 0 ? code : 1);
+    });
+  }
+
+  void announceWhenReady(options.healthUrls);
+
+  async function stop(exitCode: number) {
+    if (stopping) return;
+    stopping = true;
+    console.log(dim('stopping web and worker…'));
+    for (const child of children.values()) kill(child, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while (children.size > 0 && Date.now() < deadline) await sleep(100);
+    for (const child of children.values()) kill(child, 'SIGKILL');
+    process.exit(exitCode);
+  }
+
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  return new Promise<never>(() => {});
+}
+
+function kill(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function announceWhenReady(urls: string[]) {
+  const started = Date.now();
+  const deadline = started + 180_000;
+  const pending = new Set(urls);
+  while (pending.size > 0 && Date.now() < deadline) {
+    for (const url of pending) {
+      const ready = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) pending.delete(url);
+    }
+    if (pending.size > 0) await sleep(500);
+  }
+  if (pending.size > 0) return;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(green(bold(`✓ ready in ${seconds} s: ${urls.join(', ')} answer 200`)));
+}

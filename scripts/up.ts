@@ -1,0 +1,34 @@
+// `make up`: services → migrations → web and worker in the foreground. `make dev` skips the first
+// two (`--apps-only`); `make services` stops after migrating (`--no-apps`).
+import { describeDbError } from '@app/db';
+import { runMigrations } from '@app/db/migrate';
+import { ensureServices } from './lib/ensure-services.ts';
+import { loadScriptsEnv } from './lib/env.ts';
+import { die, ok, step } from './lib/output.ts';
+import { runApps } from './lib/run-apps.ts';
+
+const args = new Set(process.argv.slice(2));
+const env = loadScriptsEnv('up');
+
+if (!args.has('--apps-only')) {
+  await ensureServices(env);
+  step('applying database migrations');
+  try {
+    const result = await runMigrations(env.DATABASE_URL);
+    const created = result.createdDatabase ? 'created the database; ' : '';
+    ok(`${created}${result.applied} migration(s) applied`);
+  } catch (error) {
+    die(`migrations failed: ${describeDbError(error)}`, 'run `make doctor` to see what is wrong');
+  }
+}
+
+if (!args.has('--no-apps')) {
+  step(`starting web (http://localhost:${env.PORT}) and worker; Ctrl-C stops both`);
+  await runApps({
+    port: env.PORT,
+    healthUrls: [
+      `http://localhost:${env.PORT}/api/health`,
+      `http://127.0.0.1:${env.WORKER_HEALTH_PORT}/readyz`,
+    ],
+  });
+}

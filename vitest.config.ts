@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+const sources = ['apps/*/src/**', 'db/**', 'scripts/**'];
+const ignored = ['**/node_modules/**', '**/.next/**', '**/dist/**'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: sources.map((dir) => `${dir}/*.test.ts`),
+          exclude: [...ignored, '**/*.int.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: sources.map((dir) => `${dir}/*.int.test.ts`),
+          exclude: ignored,
+          environment: 'node',
+          globalSetup: ['db/testing/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Separate processes: tests spawn and kill workers, and a crash must not take others down.
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});

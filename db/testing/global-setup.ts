@@ -2,15 +2,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../src/migrate.ts';
+import './provided-context.ts';
 import { resolveTestServices, withDatabase } from './services.ts';
-
-declare module 'vitest' {
-  // Module augmentation has to use an interface.
-  // biome-ignore lint/style/useConsistentTypeDefinitions: augmenting vitest's interface
-  export interface ProvidedContext {
-    testServices: { databaseUrl: string; redisUrl: string; runId: string; templateDb: string };
-  }
-}
 
 /**
  * Once per `vitest run` of the integration project: find Postgres and Redis, migrate a template

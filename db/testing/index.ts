@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import './provided-context.ts';
 import { withDatabase } from './services.ts';
 
 export type TestEnv = {

@@ -63,6 +63,7 @@ export const importStatus = pgEnum('import_status', [
 /** Where a resumed import picks up: the last line committed and the counts up to it. */
 export type ImportCheckpoint = {
   line: number;
+  bytes: number;
   processed: number;
   inserted: number;
   updated: number;
@@ -75,6 +76,8 @@ export const imports = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     filename: text('filename').notNull(),
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    /** Bytes of the file parsed and committed so far: drives the progress bar. */
+    processedBytes: bigint('processed_bytes', { mode: 'number' }).notNull().default(0),
     status: importStatus('status').notNull().default('queued'),
     totalRows: integer('total_rows'),
     processedRows: integer('processed_rows').notNull().default(0),

@@ -13,6 +13,11 @@ export const webEnvSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   APP_VERSION: z.string().optional(),
   WORKER_HEALTH_URL: z.url().default('http://127.0.0.1:3001'),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
 });
 
 export type WebEnv = z.output<typeof webEnvSchema>;

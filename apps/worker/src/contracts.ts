@@ -3,4 +3,5 @@
 export * from './jobs/define.ts';
 export * from './jobs/definitions/index.ts';
 export * from './jobs/queues.ts';
+export * from './lib/events.ts';
 export * from './lib/redis.ts';

@@ -5,7 +5,7 @@ import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';
 import { startJobRuntime } from './jobs/runtime.ts';
 import { createLogger } from './lib/logger.ts';
-import { createWorkerConnection, pingRedis } from './lib/redis.ts';
+import { createProducerConnection, createWorkerConnection, pingRedis } from './lib/redis.ts';
 
 const env = loadWorkerEnv();
 const version = resolveVersion(env.APP_VERSION);
@@ -30,6 +30,8 @@ const db = createDb(env.DATABASE_URL, {
 });
 const connection = createWorkerConnection(env.REDIS_URL);
 connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+const events = createProducerConnection(env.REDIS_URL);
+events.on('error', () => {}); // reported through `connection` already
 
 await warnAboutEvictionPolicy();
 
@@ -40,6 +42,13 @@ const runtime = startJobRuntime({
   db,
   logger,
   registry,
+  events,
+  lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+  stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+  settings: {
+    importBatchSize: env.IMPORT_BATCH_SIZE,
+    importBatchDelayMs: env.IMPORT_BATCH_DELAY_MS,
+  },
 });
 
 let stopping = false;
@@ -83,6 +92,7 @@ async function shutdown(signal: string) {
   );
   const graceful = await runtime.close(env.SHUTDOWN_TIMEOUT_MS);
   await connection.quit().catch(() => connection.disconnect());
+  events.disconnect();
   await db.close();
   health?.close();
   if (!graceful) {

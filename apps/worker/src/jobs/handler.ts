@@ -1,6 +1,7 @@
 import type { DbClient } from '@app/db';
 import type { Job } from 'bullmq';
 import type { z } from 'zod';
+import type { AppEvent } from '../lib/events.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JobDefinition } from './define.ts';
 
@@ -12,6 +13,15 @@ export type JobContext = {
   logger: Logger;
   /** Aborted when the process is shutting down: long handlers stop at their next safe point. */
   shutdown: AbortSignal;
+  /** Best effort live event for the web app; never throws (the database stays the truth). */
+  publish: (event: AppEvent) => void;
+  settings: JobSettings;
+};
+
+export type JobSettings = {
+  importBatchSize: number;
+  /** Pause after each committed import batch: for demos and crash tests, 0 in production. */
+  importBatchDelayMs: number;
 };
 
 export type JobHandler<TDefinition extends JobDefinition> = (

@@ -1,9 +1,10 @@
 import type { DbClient } from '@app/db';
 import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { publishEvent } from '../lib/events.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type QueueName, queueNames } from './define.ts';
-import type { JobContext, RegisteredJob } from './handler.ts';
+import type { JobContext, JobSettings, RegisteredJob } from './handler.ts';
 
 export type RuntimeOptions = {
   connection: Redis;
@@ -14,7 +15,15 @@ export type RuntimeOptions = {
   registry: readonly RegisteredJob[];
   /** Queues to consume; all by default. */
   queues?: readonly QueueName[];
+  /** Connection for live events; without offline queue so a Redis outage never blocks a job. */
+  events?: Redis;
+  settings?: Partial<JobSettings>;
+  /** Stall detection: a killed worker's job is taken over after about this long. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 };
+
+export const defaultJobSettings: JobSettings = { importBatchSize: 2000, importBatchDelayMs: 0 };
 
 export type JobRuntime = {
   workers: Worker[];
@@ -43,10 +52,18 @@ export function createProcessor(
 
 export function startJobRuntime(options: RuntimeOptions): JobRuntime {
   const controller = new AbortController();
+  const events = options.events;
   const processor = createProcessor(options.registry, {
     db: options.db,
     logger: options.logger,
     shutdown: controller.signal,
+    settings: { ...defaultJobSettings, ...options.settings },
+    publish: (event) => {
+      if (!events) return;
+      publishEvent(events, options.prefix, event).catch((error: Error) =>
+        options.logger.debug({ err: error.message }, 'live event not published'),
+      );
+    },
   });
   const wanted = options.queues ?? queueNames;
   const used = new Set(options.registry.map((entry) => entry.definition.queue));
@@ -57,6 +74,11 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
         connection: options.connection,
         prefix: options.prefix,
         concurrency: options.concurrency,
+        lockDuration: options.lockDurationMs ?? 30_000,
+        stalledInterval: options.stalledIntervalMs ?? 30_000,
+        // Imports resume from their checkpoint, so a second stall (a crash loop during a deploy)
+        // is still safe to retry.
+        maxStalledCount: 2,
         // Per-minute completed/failed counts for the dashboard (about 120 KB per queue a week).
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       });

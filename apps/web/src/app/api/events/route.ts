@@ -1,0 +1,67 @@
+import { eventHub, eventsSince } from '@/server/events.server';
+import { services } from '@/server/services.server';
+
+export const dynamic = 'force-dynamic';
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Server-Sent Events: import progress and status changes. A client that reconnects with
+ * Last-Event-ID gets what it missed; if that is too old, a `reset` event tells it to refetch.
+ */
+export async function GET(request: Request) {
+  const lastEventId = request.headers.get('last-event-id');
+  const encoder = new TextEncoder();
+  let cleanup = () => {};
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (text: string) => {
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          cleanup();
+        }
+      };
+      // Subscribe first, then replay: an event arriving in between is sent twice, never lost;
+      // clients apply events idempotently (they carry the whole import).
+      const unsubscribe = eventHub().subscribe(({ id, event }) =>
+        send(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
+      );
+      const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
+      cleanup = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      };
+      request.signal.addEventListener('abort', () => {
+        cleanup();
+        try {
+          controller.close();
+        } catch {}
+      });
+
+      send('retry: 3000\n\n');
+      if (!lastEventId) return send('event: ready\ndata: {}\n\n');
+      const missed = await eventsSince(lastEventId).catch((error: Error) => {
+        services().logger.debug({ err: error.message }, 'replay failed');
+        return undefined;
+      });
+      if (!missed) return send('event: reset\ndata: {}\n\n');
+      for (const { id, event } of missed)
+        send(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Proxies (nginx, Traefik in Coolify) must not buffer the stream.
+      'x-accel-buffering': 'no',
+    },
+  });
+}

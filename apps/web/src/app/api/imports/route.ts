@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ApiError, parseInput, route } from '@/server/http.server';
+import { createImport, listImports } from '@/server/imports.server';
+
+export const dynamic = 'force-dynamic';
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const GET = route(async (request: Request) => {
+  const query = parseInput(
+    listQuery,
+    Object.fromEntries(new URL(request.url).searchParams),
+    'query',
+  );
+  return Response.json(await listImports(query));
+});
+
+/** multipart/form-data with one field `file`: answers 202 with the queued import. */
+export const POST = route(async (request: Request) => {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.startsWith('multipart/form-data')) {
+    throw new ApiError(
+      415,
+      'expected_multipart',
+      'send the file as multipart/form-data in a field named "file"',
+    );
+  }
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    throw new ApiError(400, 'invalid_multipart', 'the multipart body could not be read');
+  }
+  const files = form.getAll('file').filter((f): f is File => typeof f === 'object');
+  if (files.length !== 1) {
+    throw new ApiError(
+      400,
+      'file_missing',
+      files.length === 0 ? 'no file in the field "file"' : 'send one file at a time',
+    );
+  }
+  const [file] = files as [File];
+  const created = await createImport({
+    name: file.name,
+    type: file.type,
+    size: file.size,
+    bytes: async () => new Uint8Array(await file.arrayBuffer()),
+  });
+  return Response.json(
+    { import: created },
+    { status: 202, headers: { location: `/api/imports/${created.id}` } },
+  );
+});

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { services } from './services.server';
+
+/** An expected failure with the status and code the client sees. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+export type ErrorBody = {
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+};
+
+export function errorResponse(error: ApiError, headers?: HeadersInit): Response {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  if (error.issues) body.error.issues = error.issues;
+  return Response.json(body, { status: error.status, headers });
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+/** Parses with zod or throws a 400 listing every problem by path. */
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  what = 'request',
+): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ApiError(
+    400,
+    'invalid_input',
+    `invalid ${what}`,
+    result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+  );
+}
+
+export const uuidParam = z.uuid('not a valid id');
+
+// Connection errors from postgres.js and ioredis (with the offline queue off) that mean a service
+// is down rather than that our code is wrong.
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P03',
+]);
+
+export function isUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const e = current as { code?: string; message?: string; cause?: unknown };
+    if (e.code && unavailableCodes.has(e.code)) return true;
+    if (e.message?.includes('enableOfflineQueue') || e.message?.includes('Connection is closed'))
+      return true;
+    current = e.cause;
+  }
+  return false;
+}
+
+type Handler<C> = (request: Request, context: C) => Promise<Response>;
+
+/**
+ * Wraps a route handler: expected errors become their 4xx JSON, an unreachable Postgres or Redis
+ * becomes 503, anything else is logged and answered with a generic 500 (no stack to the client).
+ */
+export function route<C>(handler: Handler<C>): Handler<C> {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      if (error instanceof ApiError) return errorResponse(error);
+      if (isUnavailable(error)) {
+        return errorResponse(
+          new ApiError(503, 'unavailable', 'a backing service is unavailable; try again shortly'),
+          { 'retry-after': '5' },
+        );
+      }
+      services().logger.error(
+        { err: error instanceof Error ? error.message : String(error), url: request.url },
+        'unhandled error in route',
+      );
+      return errorResponse(new ApiError(500, 'internal', 'something went wrong on our side'));
+    }
+  };
+}

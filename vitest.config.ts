@@ -1,12 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const sources = ['apps/*/src/**', 'db/**', 'scripts/**'];
 const ignored = ['**/node_modules/**', '**/.next/**', '**/dist/**'];
 
 export default defineConfig({
+  // The web app's `@/…` imports, for tests that call its route handlers directly.
+  resolve: { alias: { '@': fileURLToPath(new URL('./apps/web/src', import.meta.url)) } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: sources.map((dir) => `${dir}/*.test.ts`),
@@ -15,6 +19,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: sources.map((dir) => `${dir}/*.int.test.ts`),

@@ -1,0 +1,123 @@
+import { createDb, type DbClient, type Import, storeImportFile } from '@app/db';
+import { toImport } from '../imports/import-store.ts';
+import { contactsImport } from '../jobs/definitions/contacts-import.ts';
+import { createQueues, enqueue } from '../jobs/queues.ts';
+import { registry } from '../jobs/registry.ts';
+import { type JobRuntime, startJobRuntime } from '../jobs/runtime.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createProducerConnection, createWorkerConnection } from '../lib/redis.ts';
+
+export type CsvOptions = {
+  rows: number;
+  /** Rows whose index % 100 is below this are invalid (3 → exactly 3 %). */
+  invalidPercent?: number;
+  /** Spreadsheet export style: UTF-8 BOM, CRLF, `;`-separated, quoted fields. */
+  spreadsheet?: boolean;
+  emailPrefix?: string;
+};
+
+/** A deterministic contacts CSV: the same options always give the same bytes. */
+export function contactsCsv(options: CsvOptions): Buffer {
+  const sep = options.spreadsheet ? ';' : ',';
+  const eol = options.spreadsheet ? '\r\n' : '\n';
+  const prefix = options.emailPrefix ?? 'person';
+  const lines = [['First Name', 'Last Name', 'E-mail', 'Company', 'Phone', 'Notes'].join(sep)];
+  for (let i = 0; i < options.rows; i++) {
+    const invalid = i % 100 < (options.invalidPercent ?? 0);
+    const email = invalid ? `not-an-email-${i}` : `${prefix}.${i}@example.com`;
+    const company = `"Company ${i % 50}${sep} Ltd"`; // the delimiter inside quotes
+    const notes = i % 10 === 0 ? `"said ""hi""${eol}on two lines"` : '';
+    lines.push([`First${i}`, `Last${i}`, email, company, `+1 555 ${i}`, notes].join(sep));
+  }
+  const text = lines.join(eol) + eol;
+  return Buffer.from(options.spreadsheet ? `\uFEFF${text}` : text, 'utf8');
+}
+
+export const expectedCounts = (rows: number, invalidPercent: number) => {
+  const invalid = Math.floor(rows / 100) * invalidPercent + Math.min(rows % 100, invalidPercent);
+  return { processed: rows, invalid, valid: rows - invalid };
+};
+
+/** Stores the file and enqueues its job, as the web app's upload does. */
+export async function uploadCsv(
+  env: { databaseUrl: string; redisUrl: string; prefix: string },
+  db: DbClient,
+  bytes: Buffer,
+  filename = 'contacts.csv',
+): Promise<Import> {
+  const row = await storeImportFile(db.db, filename, bytes);
+  const redis = createProducerConnection(env.redisUrl);
+  const queues = createQueues(redis, env.prefix);
+  try {
+    await enqueue(queues, contactsImport, { importId: row.id });
+  } finally {
+    await Promise.all(Object.values(queues).map((q) => q.close()));
+    redis.disconnect();
+  }
+  return row;
+}
+
+export async function readImport(db: DbClient, id: string): Promise<Import> {
+  const [row] = await db.sql`select * from imports where id = ${id}`;
+  if (!row) throw new Error(`import ${id} not found`);
+  return toImport(row);
+}
+
+/** Polls until the import reaches one of `statuses`; fails with its last state otherwise. */
+export async function waitForImport(
+  db: DbClient,
+  id: string,
+  statuses: Import['status'][] = ['completed'],
+  timeoutMs = 45_000,
+  until?: (row: Import) => boolean,
+): Promise<Import> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Import | undefined;
+  while (Date.now() < deadline) {
+    last = await readImport(db, id);
+    if (statuses.includes(last.status) && (!until || until(last))) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`import ${id} did not reach ${statuses.join('/')}: ${JSON.stringify(last)}`);
+}
+
+/** The real job runtime in this process, on the test's own database and queue prefix. */
+export function startInProcessWorker(
+  env: { databaseUrl: string; redisUrl: string; prefix: string },
+  options: { batchSize?: number; batchDelayMs?: number } = {},
+) {
+  const db = createDb(env.databaseUrl, { max: 5, connectTimeout: 2 });
+  const connection = createWorkerConnection(env.redisUrl);
+  const events = createProducerConnection(env.redisUrl);
+  const logger = createLogger({
+    name: 'test-worker',
+    level: 'silent',
+    format: 'json',
+    version: 'test',
+  });
+  const runtime: JobRuntime = startJobRuntime({
+    connection,
+    prefix: env.prefix,
+    concurrency: 2,
+    db,
+    logger,
+    registry,
+    events,
+    lockDurationMs: 2000,
+    stalledIntervalMs: 1000,
+    settings: {
+      importBatchSize: options.batchSize ?? 500,
+      importBatchDelayMs: options.batchDelayMs ?? 0,
+    },
+  });
+  return {
+    runtime,
+    db,
+    async stop() {
+      await runtime.close(10_000);
+      await connection.quit().catch(() => {});
+      events.disconnect();
+      await db.close();
+    },
+  };
+}

@@ -15,7 +15,7 @@ MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml apps/web/package.js
 DEPS := node_modules/.install-stamp
 
 .PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int \
-	lint typecheck check build logs psql redis-cli doctor clean format
+	lint typecheck check build logs psql redis-cli doctor clean format bench-import
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -97,3 +97,6 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 		printf 'Delete the Postgres and Redis volumes (all local data)? [y/N] '; read answer; \
 		case "$$answer" in [yY]*) docker compose down -v ;; *) echo "volumes kept" ;; esac; \
 	fi
+
+bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs a plain COPY
+	@$(TSX) scripts/bench/import.ts $(ROWS)

@@ -97,7 +97,7 @@ export function createCoolifyClient(options: CoolifyClientOptions) {
         const reason = networkReason(error);
         if (retriesLeft <= 0) {
           throw new CoolifyError(
-            `Coolify at ${host} did not answer ${what} (${reason}) after ${attempt + 1} attempts: check COOLIFY_URL and that the server is up`,
+            `Coolify at ${host} did not answer ${what} (${reason}) after ${times(attempt + 1, 'attempt')}: check COOLIFY_URL and that the server is up`,
           );
         }
         const wait = backoff(attempt);
@@ -129,7 +129,7 @@ export function createCoolifyClient(options: CoolifyClientOptions) {
       if (response.status >= 500) {
         if (retriesLeft <= 0) {
           throw new CoolifyError(
-            `Coolify answered ${what} with ${response.status}${said} ${attempt + 1} times: check the Coolify server's logs`,
+            `Coolify answered ${what} with ${response.status}${said} ${times(attempt + 1, 'time')}: check the Coolify server's logs`,
             response.status,
           );
         }
@@ -267,8 +267,16 @@ async function parseBody<T extends z.ZodType>(
 
 function networkReason(error: unknown): string {
   if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  return cause?.code ?? (error instanceof Error ? error.message : 'network error');
+  // fetch wraps the interesting part ("ECONNREFUSED", "bad port") in `cause`.
+  const cause =
+    error instanceof Error
+      ? (error.cause as { code?: string; message?: string } | undefined)
+      : undefined;
+  return (
+    cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : 'network error')
+  );
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+const times = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -5,6 +5,7 @@ import {
   type StandInOptions,
   startCoolifyStandIn,
 } from './testing/coolify-stand-in.ts';
+import { freePort } from './testing/image-commands.ts';
 import { runDeployCommand } from './testing/run-deploy.ts';
 
 const sha = () => randomBytes(20).toString('hex');
@@ -150,6 +151,16 @@ describe('deploy command against the Coolify stand-in', () => {
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/with 503 \("Server Error"\) 3 times: check the Coolify server/);
     expect(run.output).toContain('rolling back');
+  });
+
+  it('Coolify unreachable: bounded retries, then one line naming COOLIFY_URL', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const run = await scenario({}, { COOLIFY_URL: closed, COOLIFY_RETRIES: '2' });
+    expect(run.code).toBe(1);
+    expect(
+      run.output.match(/did not answer GET \/applications\/\w+ \(ECONNREFUSED\); retrying/g),
+    ).toHaveLength(2);
+    expect(run.output).toMatch(/after 3 attempts: check COOLIFY_URL/);
   });
 
   it('timeout: a deployment that never finishes is cancelled and the previous tag redeployed', async () => {

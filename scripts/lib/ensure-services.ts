@@ -10,6 +10,10 @@ import { probePostgres, probeRedis, where } from './services.ts';
  * neither is possible.
  */
 export async function ensureServices(env: ScriptsEnv): Promise<'compose' | 'existing'> {
+  if (env.SERVICES === 'existing') {
+    await waitForExisting(env);
+    return 'existing';
+  }
   const docker = dockerStatus();
   if (docker.engine && docker.compose) {
     step('starting Postgres and Redis with docker compose (waits until healthy)');
@@ -60,4 +64,37 @@ async function expectReachable(env: ScriptsEnv, context: string) {
       'check REDIS_URL and REDIS_PORT in .env agree',
     );
   ok(`Postgres ${pg.version} and Redis ${redis.version} are healthy`);
+}
+
+/**
+ * SERVICES=existing (set by the devcontainer): the servers belong to someone else, so only wait
+ * for them. Starting compose here would start a second Postgres and Redis fighting for the ports.
+ * The wait covers a devcontainer that is still starting them.
+ */
+async function waitForExisting(env: ScriptsEnv, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  step(
+    `SERVICES=existing: waiting for Postgres at ${where(env.DATABASE_URL)} and Redis at ${where(env.REDIS_URL)}`,
+  );
+  for (;;) {
+    const [pg, redis] = await Promise.all([
+      probePostgres(env.DATABASE_URL),
+      probeRedis(env.REDIS_URL),
+    ]);
+    if (pg.ok && redis.ok) {
+      ok(`Postgres ${pg.version} and Redis ${redis.version} are healthy (SERVICES=existing)`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      const missing = [
+        pg.ok ? undefined : `Postgres at ${where(env.DATABASE_URL)} (${pg.error})`,
+        redis.ok ? undefined : `Redis at ${where(env.REDIS_URL)} (${redis.error})`,
+      ].filter(Boolean);
+      die(
+        `SERVICES=existing, but after ${timeoutMs / 1000} s nothing answers at ${missing.join(' and ')}`,
+        'in the devcontainer: rebuild it (Dev Containers: Rebuild Container); elsewhere: start the servers or unset SERVICES',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }

@@ -9,6 +9,9 @@ export const scriptsEnvSchema = z.object({
   WORKER_HEALTH_PORT: port.default(3001),
   POSTGRES_PORT: port.default(5432),
   REDIS_PORT: port.default(6379),
+  // `existing`: Postgres and Redis are managed elsewhere (the devcontainer runs them); never start
+  // containers for them, even when a Docker engine answers.
+  SERVICES: z.enum(['auto', 'existing']).default('auto'),
 });
 
 export type ScriptsEnv = z.output<typeof scriptsEnvSchema>;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+// Brings global-setup's `ProvidedContext` augmentation into every package that imports this one.
+import type {} from './global-setup.ts';
 import { withDatabase } from './services.ts';
 
 export type TestEnv = {

@@ -16,6 +16,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int \
 	lint typecheck check build logs psql redis-cli doctor clean format
+.PHONY: migrate-from-impl2 bench-migrate
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -97,3 +98,9 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 		printf 'Delete the Postgres and Redis volumes (all local data)? [y/N] '; read answer; \
 		case "$$answer" in [yY]*) docker compose down -v ;; *) echo "volumes kept" ;; esac; \
 	fi
+
+migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM, verify, rewrite .env (ARGS=--help)
+	@$(TSX) scripts/migrate-from-impl2/main.ts $(ARGS)
+
+bench-migrate: setup ## Time migrate-from-impl2 on ~1 GB + 100k keys next to plain pg_dump | pg_restore
+	@$(TSX) scripts/migrate-from-impl2/bench.ts $(ARGS)

@@ -234,7 +234,9 @@ console.log(
   `     ${sourceRedisFacts.keys} keys with their TTLs (DUMP/RESTORE), then compare keys, types and BullMQ counts`,
 );
 console.log(
-  `  3. ${envFile}: backed up to .env.impl2.bak, DATABASE_URL and REDIS_URL set to the target`,
+  existsSync(envFile)
+    ? `  3. ${envFile}: backed up to .env.impl2.bak, DATABASE_URL and REDIS_URL set to the target`
+    : `  3. no ${envFile}: nothing to rewrite`,
 );
 for (const note of notes) console.log(`  ${dim('note:')} ${note}`);
 if (!targetAnswers)
@@ -263,14 +265,12 @@ if (!options.yes) {
 
 // 3. Postgres.
 step('copying Postgres');
-const pgResult = await timed('Postgres dump, restore, verify', () =>
-  copyPostgres({
-    sourceUrl: source.databaseUrl,
-    targetUrl: target.databaseUrl,
-    jobs: options.jobs,
-    force: options.force,
-  }),
-).catch(async (error: unknown) => {
+const pgResult = await copyPostgres({
+  sourceUrl: source.databaseUrl,
+  targetUrl: target.databaseUrl,
+  jobs: options.jobs,
+  force: options.force,
+}).catch(async (error: unknown) => {
   await closeAll();
   if (error instanceof VerificationError) {
     die(
@@ -282,6 +282,11 @@ const pgResult = await timed('Postgres dump, restore, verify', () =>
     die(error.message, 'the source is untouched; fix the cause above and run this again');
   throw error;
 });
+timings.push(
+  ['Postgres dump (+ source hashes)', pgResult.timings.dump],
+  ['Postgres restore', pgResult.timings.restore],
+  ['Postgres verify', pgResult.timings.verify],
+);
 ok(
   `Postgres verified: ${pgResult.tables} tables, ${pgResult.rows} rows (counts and content hashes equal), ${pgResult.sequences} sequences, ${pgResult.migrations} Drizzle migrations, identical schema`,
 );

@@ -184,11 +184,13 @@ export async function compareRedis(
     for (const [key, [type]] of slice) {
       const k = Buffer.from(key, 'latin1');
       readValue(targetPipe.type(k).pttl(k), k, type);
-      readValue(sourcePipe, k, type);
+      // The source's TTL is read again here, next to the target's: the census is older.
+      readValue(sourcePipe.pttl(k), k, type);
     }
     const values = replies((await targetPipe.exec()) as Reply[]);
     const sourceValues = replies((await sourcePipe.exec()) as Reply[]);
-    slice.forEach(([key, [type, ttl]], i) => {
+    slice.forEach(([key, [type]], i) => {
+      const ttl = sourceValues[i * 2] as number;
       const targetType = values[i * 3] as string;
       const targetTtl = values[i * 3 + 1] as number;
       targetTypes[targetType] = (targetTypes[targetType] ?? 0) + 1;
@@ -203,7 +205,7 @@ export async function compareRedis(
           problems.push(`key ${name}: TTL ${ttl} ms in the source, ${targetTtl} ms in the target`);
         }
       }
-      if (canonical(type, sourceValues[i]) !== canonical(type, values[i * 3 + 2])) {
+      if (canonical(type, sourceValues[i * 2 + 1]) !== canonical(type, values[i * 3 + 2])) {
         problems.push(`key ${name}: value differs`);
       }
     });

@@ -40,8 +40,8 @@ import { composeUrls, databaseName, hostOf, maskUrl, sameDatabase, sameRedis } f
 
 // Measured by `make bench-migrate` on a 2-core machine (docs/migration-from-impl2.md); the plan's
 // estimate only needs to say "seconds" or "minutes".
-const DATABASE_BYTES_PER_SECOND = 12e6;
-const REDIS_KEYS_PER_SECOND = 40_000;
+const DATABASE_BYTES_PER_SECOND = 16e6;
+const REDIS_KEYS_PER_SECOND = 6_500;
 
 const timings: [string, number][] = [];
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {

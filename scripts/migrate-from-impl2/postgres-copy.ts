@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -67,7 +67,10 @@ export async function copyPostgres(options: {
   const staging = stagingName(targetName);
   const stagingUrl = withDatabase(targetUrl, staging);
   const admin = connect(adminUrl(targetUrl));
-  const workDir = mkdtempSync(path.join(tmpdir(), 'migrate-from-impl2-'));
+  // A fixed place per target, so a rerun also removes the dump a killed run left behind.
+  const workDir = path.join(tmpdir(), `migrate-from-impl2-${staging}`);
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const dumpFile = path.join(workDir, 'source.dump');
   const source = connectSource(sourceUrl);
   try {

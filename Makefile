@@ -17,6 +17,7 @@ DEPS := node_modules/.install-stamp
 .PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int \
 	lint typecheck check build logs psql redis-cli doctor clean format bench-import
 .PHONY: deploy bench-start
+.PHONY: migrate-from-impl2 bench-migrate
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -111,3 +112,9 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 
 bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs a plain COPY
 	@$(TSX) scripts/bench/import.ts $(ROWS)
+
+migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM, verify, rewrite .env (ARGS=--help)
+	@$(TSX) scripts/migrate-from-impl2/main.ts $(ARGS)
+
+bench-migrate: setup ## Time migrate-from-impl2 on ~1 GB + 100k keys next to plain pg_dump | pg_restore
+	@$(TSX) scripts/migrate-from-impl2/bench.ts $(ARGS)

@@ -1,0 +1,419 @@
+// `make migrate-from-impl2`: move a developer's Postgres and Redis data from the Implementation-2
+// VM (Multipass + Coolify) to the compose services, verify it, and point .env at them.
+// `--help` lists the options; docs/migration-from-impl2.md explains the steps and the failures.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findRepoRoot, port } from '@app/db/config';
+import type { Redis } from 'ioredis';
+import { ensureServices } from '../lib/ensure-services.ts';
+import { bold, die, dim, ok, step, warn } from '../lib/output.ts';
+import { probePostgres, probeRedis, where } from '../lib/services.ts';
+import { readEnvText, rewriteEnvFile } from './env-file.ts';
+import { vmByAddress } from './multipass.ts';
+import { helpText, type Options, parseOptions, UsageError } from './options.ts';
+import { clientMajor, PgToolError } from './pg-tools.ts';
+import { copyPostgres, VerificationError } from './postgres-copy.ts';
+import {
+  adminUrl,
+  connect,
+  connectSource,
+  databaseState,
+  type SourceFacts,
+  sourceFacts,
+} from './postgres-inspect.ts';
+import { formatBytes } from './progress.ts';
+import { ask, stdinIsInteractive } from './prompt.ts';
+import {
+  census,
+  compareQueueCounts,
+  compareRedis,
+  copyRedis,
+  discoverQueues,
+  openRedis,
+  queueCounts,
+  type RedisFacts,
+  redisFacts,
+} from './redis-copy.ts';
+import { explainConnectionError, resolveSource, SourceError } from './source.ts';
+import { composeUrls, databaseName, hostOf, maskUrl, sameDatabase, sameRedis } from './urls.ts';
+
+// Measured by `make bench-migrate` on a 2-core machine (docs/migration-from-impl2.md); the plan's
+// estimate only needs to say "seconds" or "minutes".
+const DATABASE_BYTES_PER_SECOND = 16e6;
+const REDIS_KEYS_PER_SECOND = 6_500;
+
+const timings: [string, number][] = [];
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    timings.push([label, (Date.now() - started) / 1000]);
+  }
+}
+
+let options: Options;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  die(error.message, '`make migrate-from-impl2 ARGS=--help` lists the options');
+}
+if (options.help) {
+  console.log(helpText);
+  process.exit(0);
+}
+
+const envFile = path.resolve(options.dotenv ?? path.join(findRepoRoot() ?? '.', '.env'));
+const envVars = existsSync(envFile) ? readEnvText(readFileSync(envFile, 'utf8')) : {};
+const ports = {
+  postgres: port.catch(5432).parse(envVars.POSTGRES_PORT ?? 5432),
+  redis: port.catch(6379).parse(envVars.REDIS_PORT ?? 6379),
+};
+const compose = composeUrls(ports);
+const viaCompose = !options.toDatabaseUrl && !options.toRedisUrl;
+const target = {
+  databaseUrl: options.toDatabaseUrl ?? compose.databaseUrl,
+  redisUrl: options.toRedisUrl ?? compose.redisUrl,
+};
+
+// 1. Find the source and check that both sides answer.
+let source: ReturnType<typeof resolveSource>;
+try {
+  source = resolveSource({ ...options, envVars, envFile });
+} catch (error) {
+  if (!(error instanceof SourceError)) throw error;
+  die(error.message, error.fix);
+}
+if (
+  sameDatabase(source.databaseUrl, target.databaseUrl) ||
+  sameRedis(source.redisUrl, target.redisUrl)
+) {
+  const backup = existsSync(`${envFile}.impl2.bak`)
+    ? ` (a backup of the old one: ${envFile}.impl2.bak)`
+    : '';
+  die(
+    `the source and the target are the same (${where(source.databaseUrl)}, ${where(source.redisUrl)}): ${envFile} already points at the new services${backup}`,
+    'nothing to do; to copy again, pass --vm NAME or --from-database-url/--from-redis-url with the VM’s URLs',
+  );
+}
+
+step(
+  `source: ${maskUrl(source.databaseUrl)} and ${maskUrl(source.redisUrl)} ${dim(`(${source.origin})`)}`,
+);
+const sourceRedis = await openRedis(source.redisUrl).catch((error: unknown) => {
+  const { message, fix } = explainConnectionError('Redis', where(source.redisUrl), error);
+  die(message, fix);
+});
+const sourcePg = connectSource(source.databaseUrl);
+const pgFacts: SourceFacts = await sourceFacts(sourcePg)
+  .catch((error: unknown) => {
+    const { message, fix } = explainConnectionError('Postgres', where(source.databaseUrl), error);
+    die(message, fix);
+  })
+  .finally(() => sourcePg.end({ timeout: 1 }));
+const sourceRedisFacts = await redisFacts(sourceRedis);
+ok(
+  `source: PostgreSQL ${pgFacts.version}, ${databaseName(source.databaseUrl)} ${formatBytes(pgFacts.bytes)} in ${pgFacts.tables} tables (~${pgFacts.rowsEstimate} rows); Redis ${sourceRedisFacts.version}, ${sourceRedisFacts.keys} keys`,
+);
+
+const localDump = clientMajor('pg_dump');
+const localRestore = clientMajor('pg_restore');
+if (localDump === undefined || localRestore === undefined) {
+  die(
+    'pg_dump/pg_restore are not installed on this machine',
+    `install the PostgreSQL ${pgFacts.major} client: Debian/Ubuntu \`apt install postgresql-client-${pgFacts.major}\`, macOS \`brew install libpq\` (then put its bin on PATH)`,
+  );
+}
+if (localDump < pgFacts.major || localRestore < pgFacts.major) {
+  die(
+    `the source runs PostgreSQL ${pgFacts.major} but the local pg_dump/pg_restore are ${localDump}/${localRestore}: an older pg_dump cannot dump a newer server`,
+    `install postgresql-client-${pgFacts.major} (Debian/Ubuntu) or a current libpq (macOS), then run this again`,
+  );
+}
+
+// The target: the compose services (started and waited for), or the --to-* URLs.
+let targetAnswers = true;
+if (viaCompose && !options.dryRun) {
+  await ensureServices({
+    DATABASE_URL: target.databaseUrl,
+    REDIS_URL: target.redisUrl,
+    POSTGRES_PORT: ports.postgres,
+    REDIS_PORT: ports.redis,
+    PORT: 3000,
+    WORKER_HEALTH_PORT: 3001,
+  });
+} else {
+  const [pg, redis] = await Promise.all([
+    probePostgres(target.databaseUrl),
+    probeRedis(target.redisUrl),
+  ]);
+  targetAnswers = pg.ok && redis.ok;
+  if (!targetAnswers && !(viaCompose && options.dryRun)) {
+    const which = !pg.ok
+      ? `Postgres at ${where(target.databaseUrl)}`
+      : `Redis at ${where(target.redisUrl)}`;
+    die(
+      `the target ${which} does not answer`,
+      'check --to-database-url/--to-redis-url, or start the server',
+    );
+  }
+  if (pg.ok && redis.ok) ok(`target: PostgreSQL ${pg.version} and Redis ${redis.version} answer`);
+}
+
+// 2. Plan: what is there, what will happen; refuse to overwrite someone's data.
+let targetPgMajor = 0;
+let targetRedis: Redis | undefined;
+let targetRedisFacts: RedisFacts | undefined;
+const notes: string[] = [];
+if (targetAnswers) {
+  const admin = connect(adminUrl(target.databaseUrl));
+  try {
+    const [row] = await admin<
+      { num: string }[]
+    >`select current_setting('server_version_num') as num`;
+    targetPgMajor = Math.floor(Number(row?.num ?? 0) / 10000);
+    const state = await databaseState(admin, target.databaseUrl);
+    if (state.exists && state.ours) {
+      notes.push(
+        `replaces ${databaseName(target.databaseUrl)}, a copy an earlier run of this tool made`,
+      );
+    } else if (state.exists && state.tables.length > 0) {
+      const list = state.tables.slice(0, 8).join(', ') + (state.tables.length > 8 ? ', …' : '');
+      if (!options.force) {
+        die(
+          `the target database ${databaseName(target.databaseUrl)} at ${where(target.databaseUrl)} already has ${state.tables.length} table(s): ${list}`,
+          '--force copies anyway and keeps that database renamed to <name>_before_impl2_<timestamp>; or point --to-database-url at an empty database',
+        );
+      }
+      notes.push(
+        `--force: the existing ${databaseName(target.databaseUrl)} (${list}) is kept under a new name`,
+      );
+    }
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+  if (targetPgMajor < pgFacts.major) {
+    die(
+      `the source runs PostgreSQL ${pgFacts.major}, the target ${targetPgMajor}: a dump does not restore into an older major version`,
+      `run the target on PostgreSQL ${pgFacts.major} (docker-compose.yml: image postgres:${pgFacts.major}-alpine), then run this again`,
+    );
+  }
+  targetRedis = await openRedis(target.redisUrl);
+  targetRedisFacts = await redisFacts(targetRedis);
+  if (targetRedisFacts.keys > 0) {
+    const foreign = await keysOnlyInTarget(targetRedis, sourceRedis);
+    if (foreign.length > 0 && !options.force) {
+      die(
+        `the target Redis at ${where(target.redisUrl)} has keys the source does not (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`,
+        '--force merges into them (keys with the same name are replaced); or point --to-redis-url at an empty Redis',
+      );
+    }
+    notes.push(
+      `the target Redis already has ${targetRedisFacts.keys} keys; same-named keys are replaced`,
+    );
+  }
+  if (!targetRedisFacts.appendonly)
+    notes.push('the target Redis runs without appendonly: a restart would lose the jobs');
+}
+
+const seconds =
+  pgFacts.bytes / DATABASE_BYTES_PER_SECOND + sourceRedisFacts.keys / REDIS_KEYS_PER_SECOND + 3;
+console.log(bold('\nPlan'));
+console.log(`  1. Postgres ${maskUrl(source.databaseUrl)}`);
+console.log(`       → ${maskUrl(target.databaseUrl)}${viaCompose ? ' (compose)' : ''}`);
+console.log(
+  '     pg_dump -Fc in one read-only snapshot, pg_restore --no-owner --no-acl into a staging',
+);
+console.log(
+  '     database, compare rows, content hashes, sequences, schema and migrations, then rename',
+);
+console.log(`  2. Redis ${maskUrl(source.redisUrl)} → ${maskUrl(target.redisUrl)}`);
+console.log(
+  `     ${sourceRedisFacts.keys} keys with their TTLs (DUMP/RESTORE), then compare keys, types and BullMQ counts`,
+);
+console.log(
+  existsSync(envFile)
+    ? `  3. ${envFile}: backed up to .env.impl2.bak, DATABASE_URL and REDIS_URL set to the target`
+    : `  3. no ${envFile}: nothing to rewrite`,
+);
+for (const note of notes) console.log(`  ${dim('note:')} ${note}`);
+if (!targetAnswers)
+  console.log(`  ${dim('note:')} the compose services are not running; a real run starts them`);
+console.log(
+  `  estimated time: ${seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`}`,
+);
+console.log(
+  `  ${dim('The source is only read. Stop the Implementation-2 web and worker first, so nothing changes mid-copy.')}\n`,
+);
+
+if (options.dryRun) {
+  ok('dry run: nothing was copied or changed');
+  await closeAll();
+  process.exit(0);
+}
+if (!options.yes) {
+  if (!stdinIsInteractive())
+    die('not a terminal, so nobody can confirm the plan', 'pass --yes to run without asking');
+  const answer = await ask('Copy now? [y/N] ');
+  if (!/^y(es)?$/i.test(answer)) {
+    await closeAll();
+    die('cancelled: nothing was copied or changed');
+  }
+}
+
+// 3. Postgres.
+step('copying Postgres');
+const pgResult = await copyPostgres({
+  sourceUrl: source.databaseUrl,
+  targetUrl: target.databaseUrl,
+  jobs: options.jobs,
+  force: options.force,
+}).catch(async (error: unknown) => {
+  await closeAll();
+  if (error instanceof VerificationError) {
+    die(
+      `Postgres verification failed: ${error.problems.slice(0, 5).join('; ')}`,
+      'nothing was renamed and the source is untouched. If the VM’s apps are still running, stop them and run this again',
+    );
+  }
+  if (error instanceof PgToolError)
+    die(error.message, 'the source is untouched; fix the cause above and run this again');
+  throw error;
+});
+timings.push(
+  ['Postgres dump (+ source hashes)', pgResult.timings.dump],
+  ['Postgres restore', pgResult.timings.restore],
+  ['Postgres verify', pgResult.timings.verify],
+);
+ok(
+  `Postgres verified: ${pgResult.tables} tables, ${pgResult.rows} rows (counts and content hashes equal), ${pgResult.sequences} sequences, ${pgResult.migrations} Drizzle migrations, identical schema`,
+);
+if (pgResult.keptAs)
+  warn(`your previous ${databaseName(target.databaseUrl)} is kept as ${pgResult.keptAs}`);
+
+// 4. Redis.
+step('copying Redis');
+const redisTarget = targetRedis ?? (await openRedis(target.redisUrl));
+const copied = await timed('Redis copy', () =>
+  copyRedis(sourceRedis, redisTarget, sourceRedisFacts.keys),
+).catch(async (error: unknown) => {
+  await closeAll();
+  const text = (error as Error).message;
+  const fix = /payload version|checksum/i.test(text)
+    ? `the target Redis (${targetRedisFacts?.version}) is older than the source (${sourceRedisFacts.version}); run Redis ≥ ${sourceRedisFacts.version} as the target`
+    : 'the source is untouched; run this again (keys are restored with REPLACE, so a rerun is safe)';
+  die(`copying Redis failed: ${text}`, fix);
+});
+const redisCheck = await timed('Redis verify', async () => {
+  const sourceCensus = await census(sourceRedis);
+  const comparison = await compareRedis(sourceRedis, redisTarget, sourceCensus);
+  const queues = discoverQueues(sourceCensus.keys.keys());
+  const [before, after] = await Promise.all([
+    queueCounts(sourceRedis, queues),
+    queueCounts(redisTarget, queues),
+  ]);
+  return {
+    comparison,
+    queues: before,
+    problems: [...comparison.problems, ...compareQueueCounts(before, after)],
+  };
+});
+if (redisCheck.problems.length > 0) {
+  await closeAll();
+  die(
+    `Redis verification failed: ${redisCheck.problems.slice(0, 5).join('; ')}`,
+    '.env is unchanged and the source untouched. Stop the Implementation-2 worker (it changes the queues) and run this again',
+  );
+}
+const typeList = Object.entries(redisCheck.comparison.types)
+  .map(([type, n]) => `${n} ${type}`)
+  .join(', ');
+ok(
+  `Redis verified: ${copied.copied} keys (${typeList || 'none'}), ${redisCheck.comparison.ttlChecked} TTLs within 1 s, every value equal`,
+);
+for (const { queue, counts } of redisCheck.queues) {
+  const shown = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${state} ${n}`)
+    .join(', ');
+  console.log(`  queue ${queue}: ${shown || 'empty'} (same on both sides)`);
+}
+
+// 5. .env, last: until here a rerun still finds the source in it.
+let backup: string | undefined;
+if (existsSync(envFile)) {
+  const result = rewriteEnvFile(envFile, {
+    DATABASE_URL: target.databaseUrl,
+    REDIS_URL: target.redisUrl,
+  });
+  if (result.changed) {
+    backup = result.backup;
+    ok(`${envFile}: DATABASE_URL and REDIS_URL now point at the target; the old file is ${backup}`);
+  }
+} else {
+  warn(
+    `${envFile} does not exist: nothing to rewrite`,
+    'run `make env`, it already has the compose URLs',
+  );
+}
+await closeAll();
+
+// 6. Summary.
+console.log(bold('\nSummary'));
+for (const [label, s] of timings) console.log(`  ${label.padEnd(32)} ${s.toFixed(1)} s`);
+console.log(
+  `  compared: row counts and content hashes of ${pgResult.tables} tables, ${pgResult.sequences} sequences, schema-only dumps, drizzle.__drizzle_migrations; Redis keys per type, TTLs, BullMQ counts of ${redisCheck.queues.length} queue(s)`,
+);
+if (backup) console.log(`  .env backup: ${backup}`);
+const vm = source.vm ?? vmByAddress(hostOf(source.databaseUrl));
+const name = vm ?? '<vm-name>';
+console.log(
+  `  next: \`make up\`, check your data, then retire the VM: \`multipass stop ${name}\` and \`multipass delete --purge ${name}\``,
+);
+
+if (options.removeVm) {
+  if (!vm)
+    die(
+      '--remove-vm: cannot tell which Multipass VM this was',
+      'pass --vm NAME, or delete it yourself',
+    );
+  const answer = await ask(
+    `Delete the VM ${vm} and everything on it for good? Type its name to confirm: `,
+  );
+  if (answer !== vm) {
+    warn(`kept the VM ${vm}`);
+  } else {
+    for (const args of [
+      ['stop', vm],
+      ['delete', '--purge', vm],
+    ]) {
+      const result = spawnSync('multipass', args, { stdio: 'inherit' });
+      if (result.status !== 0)
+        die(`multipass ${args.join(' ')} failed`, 'run it yourself once the cause is fixed');
+    }
+    ok(`deleted the VM ${vm}`);
+  }
+}
+
+async function closeAll() {
+  sourceRedis.disconnect();
+  targetRedis?.disconnect();
+}
+
+/** Target keys the source lacks: someone's data, unlike keys an interrupted run already copied. */
+async function keysOnlyInTarget(targetClient: Redis, sourceClient: Redis): Promise<string[]> {
+  const foreign: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await targetClient.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const exists = (await keys.reduce((p, k) => p.exists(k), sourceClient.pipeline()).exec()) ?? [];
+    keys.forEach((key, i) => {
+      if (exists[i]?.[1] === 0) foreign.push(key);
+    });
+  } while (cursor !== '0' && foreign.length < 100);
+  return foreign;
+}

@@ -101,6 +101,9 @@ test('a spreadsheet export imports live, becomes searchable and lists its invali
   expect(lines[0]).toBe('line,column,message');
   expect(lines.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(csv.invalidLines);
   await screenshot(page, testInfo, 'import-detail');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, testInfo, 'import-detail-dark');
+  await page.emulateMedia({ colorScheme: null });
 
   // Contacts: the search form is a plain GET form; paging is by keyset cursor.
   await page

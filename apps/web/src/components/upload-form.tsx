@@ -3,6 +3,7 @@
 import type { ImportView } from '@app/db';
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import { formatBytes } from '@/lib/format';
+import { checkUpload } from '@/lib/upload-check';
 
 type Props = {
   /** IMPORT_MAX_BYTES from the server, so the browser refuses what the server would refuse. */
@@ -11,18 +12,6 @@ type Props = {
 };
 
 type Feedback = { kind: 'error' | 'success'; text: string } | undefined;
-
-/** The same rules as the server, checked before a byte is sent. */
-export function checkFile(file: File, maxBytes: number): string | undefined {
-  if (!/\.csv$/i.test(file.name)) {
-    return `“${file.name}” is not a .csv file. In a spreadsheet, use “Download” or “Save as” › CSV.`;
-  }
-  if (file.size === 0) return `“${file.name}” is empty.`;
-  if (file.size > maxBytes) {
-    return `“${file.name}” is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}.`;
-  }
-  return undefined;
-}
 
 /**
  * Drag a CSV onto the zone or pick one with the file input (a real <input type="file"> inside
@@ -59,7 +48,7 @@ export function UploadForm({ maxBytes, onUploaded }: Props) {
       setFeedback({ kind: 'error', text: 'Drop one file at a time.' });
       return;
     }
-    const problem = checkFile(file, maxBytes);
+    const problem = checkUpload(file, maxBytes);
     if (problem) {
       setFeedback({ kind: 'error', text: problem });
       return;

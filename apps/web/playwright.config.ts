@@ -7,7 +7,7 @@ import {
   findSystemChromium,
   HOW_TO_GET_A_BROWSER,
 } from './e2e/support/find-browser';
-import { nextBuildIsFresh } from './e2e/support/next-build';
+import { newestSourceMtime, nextBuildIsFresh, STAMP } from './e2e/support/next-build';
 
 /**
  * Browser tests against a production build of the web app and a real worker, on a database and
@@ -31,7 +31,8 @@ const services = {
   LOG_LEVEL: 'warn',
   NEXT_TELEMETRY_DISABLED: '1',
 };
-const buildFirst = process.env.E2E_REBUILD === '1' || !nextBuildIsFresh(webDir);
+const sourcesMtime = newestSourceMtime(webDir);
+const buildFirst = process.env.E2E_REBUILD === '1' || !nextBuildIsFresh(webDir, sourcesMtime);
 
 export default defineConfig({
   testDir: './e2e',
@@ -90,7 +91,7 @@ export default defineConfig({
       // The standalone server is what the production image runs; like the image, it needs the
       // static assets copied beside it.
       command: [
-        ...(buildFirst ? ['pnpm exec next build'] : []),
+        ...(buildFirst ? ['pnpm exec next build', `printf %s ${sourcesMtime} > ${STAMP}`] : []),
         'cp -R .next/static .next/standalone/apps/web/.next/',
         'cp -R public .next/standalone/apps/web/',
         'node .next/standalone/apps/web/server.js',

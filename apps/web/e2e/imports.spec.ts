@@ -23,6 +23,13 @@ type TestWindow = Window & { e2eMarker?: string; e2eProgress?: number[] };
 test('a spreadsheet export imports live, becomes searchable and lists its invalid rows', async ({
   page,
 }, testInfo) => {
+  // Hydration mismatches and uncaught errors show up here; the pages must have none.
+  const browserErrors: string[] = [];
+  page.on('pageerror', (error) => browserErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error')
+      browserErrors.push(`${message.text()} (${message.location().url})`);
+  });
   const csv = contactsCsv(ROWS, INVALID_EVERY);
   const valid = ROWS - csv.invalidLines.length;
 
@@ -127,4 +134,5 @@ test('a spreadsheet export imports live, becomes searchable and lists its invali
   await page.getByRole('searchbox', { name: 'Search contacts' }).press('Enter');
   await expect(page.getByRole('table').getByRole('row')).toHaveCount(26);
   await screenshot(page, testInfo, 'contacts');
+  expect(browserErrors).toEqual([]);
 });

@@ -1,14 +1,15 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Whether apps/web/.next holds a production build newer than every file it was built from, so a
- * second `make test` skips the minute-long `next build`. Any doubt means "build again".
+ * Lets a second `make test` skip the minute-long `next build`. After building, the test writes
+ * STAMP with the newest source mtime it saw *before* the build started; the build is reused only
+ * while no source is newer than that, so an edit made during a build still triggers the next one.
+ * Any doubt (no stamp, a plain `next build`, a checkout) means "build again".
  */
-export function nextBuildIsFresh(webDir: string): boolean {
-  const buildId = path.join(webDir, '.next', 'BUILD_ID');
-  if (!existsSync(buildId)) return false;
-  const builtAt = statSync(buildId).mtimeMs;
+export const STAMP = '.next/e2e-sources-mtime';
+
+export function newestSourceMtime(webDir: string): number {
   const root = path.resolve(webDir, '../..');
   const inputs = [
     path.join(webDir, 'src'),
@@ -19,7 +20,14 @@ export function nextBuildIsFresh(webDir: string): boolean {
     path.join(root, 'db/src'),
     path.join(root, 'pnpm-lock.yaml'),
   ];
-  return inputs.every((input) => newestMtime(input) < builtAt);
+  return Math.ceil(Math.max(...inputs.map(newestMtime)));
+}
+
+export function nextBuildIsFresh(webDir: string, newestSource: number): boolean {
+  const stamp = path.join(webDir, STAMP);
+  if (!existsSync(path.join(webDir, '.next/BUILD_ID')) || !existsSync(stamp)) return false;
+  const builtFrom = Number(readFileSync(stamp, 'utf8'));
+  return Number.isFinite(builtFrom) && newestSource <= builtFrom;
 }
 
 function newestMtime(file: string): number {
@@ -27,7 +35,8 @@ function newestMtime(file: string): number {
   const stat = statSync(file);
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs; // a deleted file changes its folder's mtime
-  for (const entry of readdirSync(file))
+  for (const entry of readdirSync(file)) {
     newest = Math.max(newest, newestMtime(path.join(file, entry)));
+  }
   return newest;
 }

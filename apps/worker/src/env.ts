@@ -14,7 +14,7 @@ export const workerEnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
-  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(5000),
   IMPORT_BATCH_DELAY_MS: z.coerce.number().int().min(0).default(0),
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),

@@ -56,6 +56,15 @@ export async function importFile(options: {
 
   const mapping = sniff.mapping; // from the header row
   let batch = emptyBatch(checkpoint);
+  // One batch commits while the next is parsed: the two cores work on CSV and SQL at once. Only
+  // one commit is ever in flight, so checkpoints still advance strictly in order.
+  let inFlight: Promise<'continue' | 'stop'> | undefined;
+  const flush = async (full: Batch): Promise<'continue' | 'stop'> => {
+    const previous = inFlight ? await inFlight : 'continue';
+    if (previous === 'stop') return 'stop';
+    inFlight = sink(full);
+    return 'continue';
+  };
   // "Line" is the record's number in the file with the header as 1: the row number a spreadsheet
   // shows. (csv-parse's physical line count is off for CRLF inside quoted fields.)
   let line = 0;
@@ -68,14 +77,15 @@ export async function importFile(options: {
     addRow(batch, record, line, mapping);
     batch.bytes = info.bytes;
     if (batch.rows >= batchSize) {
-      if ((await sink(batch)) === 'stop') {
+      if ((await flush(batch)) === 'stop') {
         parser.destroy();
         return 'stopped';
       }
-      batch = emptyBatch({ ...checkpoint, line: batch.lastLine, bytes: batch.bytes });
+      batch = emptyBatch({ line: batch.lastLine, bytes: batch.bytes });
     }
   }
-  if (batch.rows > 0 && (await sink(batch)) === 'stop') return 'stopped';
+  if (batch.rows > 0 && (await flush(batch)) === 'stop') return 'stopped';
+  if (inFlight && (await inFlight) === 'stop') return 'stopped';
   return 'done';
 }
 

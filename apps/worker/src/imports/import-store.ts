@@ -4,8 +4,9 @@ import type { ContactInput, RowProblem } from './csv-format.ts';
 
 // Raw postgres.js here on purpose: tagged queries are prepared once per connection and reused,
 // and one jsonb parameter carries a whole batch (one round trip, one statement per batch).
-// JSON goes in as text cast to jsonb: drizzle() replaces this client's json serializers, so
-// sql.json() would not survive sharing the client with Drizzle.
+// JSON goes in as `text` then `::jsonb`: typed as jsonb, the parameter would go through the
+// client's json serializer, which drizzle() replaces on a shared client; as text it is sent as is
+// whichever client runs it.
 
 type ImportRow = Record<string, unknown>;
 
@@ -113,7 +114,7 @@ export async function commitBatch(
       const rows = await tx`
         insert into contacts (email, name, company, phone, extra, last_import_id)
         select r.email, r.name, r.company, r.phone, coalesce(r.extra, '{}'::jsonb), ${id}::uuid
-        from jsonb_to_recordset(${JSON.stringify(batch.contacts)}::jsonb)
+        from jsonb_to_recordset(${JSON.stringify(batch.contacts)}::text::jsonb)
           as r(email text, name text, company text, phone text, extra jsonb)
         on conflict (email) do update set
           name = coalesce(excluded.name, contacts.name),
@@ -129,7 +130,7 @@ export async function commitBatch(
       await tx`
         insert into import_errors (import_id, line, "column", message)
         select ${id}::uuid, e.line, e.column, e.message
-        from jsonb_to_recordset(${JSON.stringify(batch.errors)}::jsonb) as e(line int, "column" text, message text)
+        from jsonb_to_recordset(${JSON.stringify(batch.errors)}::text::jsonb) as e(line int, "column" text, message text)
         on conflict (import_id, line, "column") do nothing`;
     }
     const checkpoint: ImportCheckpoint = {
@@ -147,7 +148,7 @@ export async function commitBatch(
         updated = ${checkpoint.updated},
         invalid = ${checkpoint.invalid},
         processed_bytes = ${checkpoint.bytes},
-        checkpoint = ${JSON.stringify(checkpoint)}::jsonb,
+        checkpoint = ${JSON.stringify(checkpoint)}::text::jsonb,
         updated_at = now()
       where id = ${id} returning *`;
     return { kind: 'committed', checkpoint, view: importView(toImport(row ?? {})) } as const;

@@ -23,7 +23,7 @@ export type RuntimeOptions = {
   stalledIntervalMs?: number;
 };
 
-export const defaultJobSettings: JobSettings = { importBatchSize: 2000, importBatchDelayMs: 0 };
+export const defaultJobSettings: JobSettings = { importBatchSize: 5000, importBatchDelayMs: 0 };
 
 export type JobRuntime = {
   workers: Worker[];

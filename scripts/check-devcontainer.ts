@@ -1,5 +1,5 @@
 // `make devcontainer-check`: validates .devcontainer/ without Docker (see devcontainer/check.ts).
-import { findRepoRoot } from '@app/db/config';
+import { findRepoRoot } from '@app/db/process-env';
 import { checkDevcontainer } from './devcontainer/check.ts';
 import { die, fail, ok } from './lib/output.ts';
 

@@ -1,7 +1,8 @@
 // `make doctor`: one ✓/✗ line per check with the fix beside each ✗; exits 1 if any ✗.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { EnvError, loadRootDotenv, parseEnv } from '@app/db/config';
+import { EnvError, parseEnv } from '@app/db/config';
+import { loadRootDotenv } from '@app/db/process-env';
 import { dockerStatus } from './lib/docker.ts';
 import { type ScriptsEnv, scriptsEnvSchema } from './lib/env.ts';
 import { bold, fail, ok, warn } from './lib/output.ts';

@@ -1,8 +1,33 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadEnvConfig } from '@next/env';
 import type { NextConfig } from 'next';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// Development and `next start`: the repository's one .env (the same file the worker and the
+// scripts read), and the checkout's commit as the version. Done here, at config time, so the
+// server code never walks the file system; the standalone server does not run this file and
+// gets both from the container's environment.
+loadEnvConfig(root, process.env.NODE_ENV !== 'production', {
+  info: () => {},
+  error: console.error,
+});
+process.env.APP_VERSION ??= gitHead();
+
+function gitHead(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+  } catch {
+    return undefined;
+  }
+}
 
 const config: NextConfig = {
   // A self-contained server for the production image (apps/web/Dockerfile).

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadEnvOrExit, postgresUrl } from './config.ts';
+import { postgresUrl } from './config.ts';
+import { loadEnvOrExit } from './process-env.ts';
 
 /** Environment of the db command-line tools (migrate, seed). */
 export const envSchema = z.object({

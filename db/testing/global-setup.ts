@@ -11,7 +11,7 @@ import { resolveTestServices, withDatabase } from './services.ts';
  * database of its own (see worker-setup.ts). Everything is dropped afterwards.
  */
 export default async function setup(project: TestProject) {
-  const { loadRootDotenv } = await import('../src/config.ts');
+  const { loadRootDotenv } = await import('../src/process-env.ts');
   loadRootDotenv();
   const services = await resolveTestServices(process.env);
   // A short random id keeps concurrent runs (two terminals, CI retries) apart.

@@ -1,4 +1,4 @@
-import { loadEnvOrExit, resolveVersion } from '@app/db/config';
+import { loadEnvOrExit, resolveVersion } from '@app/db/process-env';
 import { z } from 'zod';
 
 const httpUrl = (example: string) =>

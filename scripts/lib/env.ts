@@ -1,4 +1,5 @@
-import { loadEnvOrExit, port, postgresUrl, redisUrl } from '@app/db/config';
+import { port, postgresUrl, redisUrl } from '@app/db/config';
+import { loadEnvOrExit } from '@app/db/process-env';
 import { z } from 'zod';
 
 /** What the developer scripts (up, dev, doctor) read from .env. */

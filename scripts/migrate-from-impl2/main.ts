@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { findRepoRoot, port } from '@app/db/config';
+import { port } from '@app/db/config';
+import { findRepoRoot } from '@app/db/process-env';
 import type { Redis } from 'ioredis';
 import { ensureServices } from '../lib/ensure-services.ts';
 import { bold, die, dim, ok, step, warn } from '../lib/output.ts';

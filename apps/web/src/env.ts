@@ -1,4 +1,4 @@
-import { loadRootDotenv, logLevel, parseEnv, postgresUrl, redisUrl } from '@app/db/config';
+import { logLevel, parseEnv, postgresUrl, redisUrl } from '@app/db/config';
 import { z } from 'zod';
 
 export const webEnvSchema = z.object({
@@ -30,7 +30,6 @@ let cached: WebEnv | undefined;
  */
 export function env(): WebEnv {
   if (cached) return cached;
-  loadRootDotenv();
   cached = parseEnv(webEnvSchema, process.env);
   return cached;
 }

@@ -1,4 +1,5 @@
-import { loadEnvOrExit, logLevel, port, postgresUrl, redisUrl } from '@app/db/config';
+import { logLevel, port, postgresUrl, redisUrl } from '@app/db/config';
+import { loadEnvOrExit } from '@app/db/process-env';
 import { z } from 'zod';
 
 export const workerEnvSchema = z.object({

@@ -1,5 +1,5 @@
 import { createDb } from '@app/db';
-import { resolveVersion } from '@app/db/config';
+import { resolveVersion } from '@app/db/process-env';
 import { loadWorkerEnv } from './env.ts';
 import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { loadRootDotenv } from '@app/db/config';
+import { loadRootDotenv } from '@app/db/process-env';
 import { resolveTestServices, withDatabase } from '@app/db/testing/services';
 
 /** Everything one `playwright test` run owns: its database, queue prefix and ports. */

@@ -1,5 +1,4 @@
 import { createDb, type DbClient } from '@app/db';
-import { resolveVersion } from '@app/db/config';
 import { createProducerConnection, createQueues, type Queues } from '@app/worker/contracts';
 import { createLogger, type Logger } from '@app/worker/logger';
 import type { Redis } from 'ioredis';
@@ -14,7 +13,7 @@ const globalForServices = globalThis as typeof globalThis & { __appServices?: Se
 export function services(): Services {
   if (globalForServices.__appServices) return globalForServices.__appServices;
   const e = env();
-  const version = resolveVersion(e.APP_VERSION);
+  const version = e.APP_VERSION ?? 'dev';
   const logger = createLogger({
     name: 'web',
     level: e.LOG_LEVEL,

@@ -85,6 +85,13 @@ export type Batch = {
   bytes: number;
 };
 
+export class ImportTakenOver extends Error {
+  constructor(id: string) {
+    super(`import ${id} was taken over by another worker`);
+    this.name = 'ImportTakenOver';
+  }
+}
+
 export type CommitResult =
   | { kind: 'committed'; checkpoint: ImportCheckpoint; view: ImportView }
   | { kind: 'cancelled'; view: ImportView };
@@ -101,7 +108,12 @@ export async function commitBatch(
   batch: Batch,
 ): Promise<CommitResult> {
   return sql.begin(async (tx) => {
-    const [state] = await tx`select cancel_requested_at from imports where id = ${id} for update`;
+    const [state] = await tx`
+      select cancel_requested_at, coalesce((checkpoint->>'line')::int, 0) as line
+      from imports where id = ${id} for update`;
+    // Another run committed since ours read the checkpoint (our lock expired and a second worker
+    // took over): writing now would count its rows twice, so this run stops here.
+    if (state && state.line !== from.line) throw new ImportTakenOver(id);
     if (!state || state.cancel_requested_at) {
       const [row] = await tx`
         update imports set status = 'cancelled', finished_at = now(), updated_at = now()

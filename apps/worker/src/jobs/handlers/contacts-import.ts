@@ -6,6 +6,7 @@ import {
   commitBatch,
   completeImport,
   failImport,
+  ImportTakenOver,
 } from '../../imports/import-store.ts';
 import { contactsImport } from '../definitions/contacts-import.ts';
 import { defineHandler } from '../handler.ts';
@@ -82,6 +83,10 @@ export const importContactsHandler = defineHandler(contactsImport, async ({ impo
     return checkpoint;
   } catch (error) {
     if (error instanceof DelayedError) throw error;
+    if (error instanceof ImportTakenOver) {
+      log.warn('another worker took this import over; stopping without writing');
+      throw error;
+    }
     const attempts = ctx.job.opts.attempts ?? 1;
     const lastAttempt = error instanceof UnrecoverableError || ctx.job.attemptsMade + 1 >= attempts;
     if (lastAttempt) {

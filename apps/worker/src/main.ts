@@ -16,6 +16,12 @@ const logger = createLogger({
   version,
 });
 
+// After an uncaught exception the process state is unknown: log it as one JSON record and exit,
+// so Docker's restart policy starts a clean worker; its jobs resume from their checkpoints.
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error.message, stack: error.stack }, 'uncaught exception: exiting');
+  process.exit(1);
+});
 process.on('unhandledRejection', (reason) => {
   logger.error(
     { err: reason instanceof Error ? reason.message : String(reason) },

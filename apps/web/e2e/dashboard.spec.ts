@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
 import { Queue } from 'bullmq';
+import postgres from 'postgres';
 import { e2eRun } from './support/e2e-run';
 
 const artifacts = fileURLToPath(new URL('../e2e-artifacts', import.meta.url));
@@ -30,6 +31,14 @@ test('the dashboard follows a report job from waiting to completed live, and sho
     connection: { url: run.redisUrl, maxRetriesPerRequest: 1 },
     prefix: run.queuePrefix,
   });
+  // Contacts for the report to count, on domains no other test uses.
+  const sql = postgres(run.databaseUrl, { max: 1, onnotice: () => {} });
+  await sql`
+    insert into contacts (email, name, company)
+    select 'person' || i || '@' || (array['report-a.test', 'report-b.test'])[i % 2 + 1],
+           'Person ' || i, (array['Northwind', 'Contoso', 'Fabrikam'])[i % 3 + 1]
+    from generate_series(1, 60) i
+    on conflict (email) do nothing`.finally(() => sql.end());
   try {
     await page.goto('/');
     await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();

@@ -24,13 +24,7 @@ export function ThroughputChart({ completed, failed }: Props) {
     `Jobs per minute over the last ${minutes} minutes: ${formatNumber(sum(completed))} completed, ` +
     `${formatNumber(sum(failed))} failed; busiest minute ${formatNumber(Math.max(0, ...totals))}.`;
   return (
-    <svg
-      className="chart"
-      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-      role="img"
-      aria-label={label}
-      preserveAspectRatio="none"
-    >
+    <svg className="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={label}>
       <line className="chart-axis" x1={0} x2={WIDTH} y1={HEIGHT - BOTTOM} y2={HEIGHT - BOTTOM} />
       {completed.map((c, i) => {
         const f = failed[i] ?? 0;

@@ -18,7 +18,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	deploy bench-start bench-import bench-migrate migrate-from-impl2
+	deploy bench-start bench-import bench-migrate bench-jobs migrate-from-impl2
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -118,6 +118,9 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 
 bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs a plain COPY
 	@$(TSX) scripts/bench/import.ts $(ROWS)
+
+bench-jobs: setup ## Benchmark: jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert)
+	@$(TSX) scripts/bench/jobs.ts
 
 migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM, verify, rewrite .env (ARGS=--help)
 	@$(TSX) scripts/migrate-from-impl2/main.ts $(ARGS)

@@ -1,6 +1,14 @@
 import { logLevel, port, postgresUrl, redisUrl } from '@app/db/config';
 import { loadEnvOrExit } from '@app/db/process-env';
 import { z } from 'zod';
+import type { CronSetting } from './jobs/define.ts';
+
+// Five fields (minute hour day month weekday) or six (seconds first), in UTC; `off` disables.
+// BullMQ checks the pattern itself on start; this catches typos with a line naming the variable.
+const cron = z
+  .string()
+  .trim()
+  .regex(/^(off|(\S+\s+){4,5}\S+)$/, 'a cron pattern like "0 3 * * *", or off');
 
 export const workerEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -17,11 +25,21 @@ export const workerEnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(5000),
   IMPORT_BATCH_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  REPORT_CRON: cron.default('0 3 * * *'),
+  CLEANUP_CRON: cron.default('17 * * * *'),
+  IMPORT_FILE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
+  IMPORT_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   APP_VERSION: z.string().optional(),
 });
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
+
+// A schedule that names a setting missing above fails to compile here.
+export const cronsOf = (env: WorkerEnv): Record<CronSetting, string> => ({
+  REPORT_CRON: env.REPORT_CRON,
+  CLEANUP_CRON: env.CLEANUP_CRON,
+});
 
 export const loadWorkerEnv = (): WorkerEnv => loadEnvOrExit('worker', workerEnvSchema);

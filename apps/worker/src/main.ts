@@ -1,9 +1,10 @@
 import { createDb } from '@app/db';
 import { resolveVersion } from '@app/db/process-env';
-import { loadWorkerEnv } from './env.ts';
+import { cronsOf, loadWorkerEnv } from './env.ts';
 import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';
 import { startJobRuntime } from './jobs/runtime.ts';
+import { registerSchedules } from './jobs/schedules.ts';
 import { createLogger } from './lib/logger.ts';
 import { createProducerConnection, createWorkerConnection, pingRedis } from './lib/redis.ts';
 
@@ -54,8 +55,11 @@ const runtime = startJobRuntime({
   settings: {
     importBatchSize: env.IMPORT_BATCH_SIZE,
     importBatchDelayMs: env.IMPORT_BATCH_DELAY_MS,
+    importFileRetentionDays: env.IMPORT_FILE_RETENTION_DAYS,
+    importErrorRetentionDays: env.IMPORT_ERROR_RETENTION_DAYS,
   },
 });
+let schedulesRegistered = false;
 
 let stopping = false;
 let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
@@ -65,6 +69,7 @@ try {
     alive: () => !stopping,
     ready: async () => ({
       redis: await pingRedis(connection),
+      schedules: schedulesRegistered,
       db: await db.sql`select 1`.then(
         () => true,
         () => false,
@@ -76,6 +81,20 @@ try {
   const hint =
     code === 'EADDRINUSE' ? ` (port in use: set WORKER_HEALTH_PORT or stop what holds it)` : '';
   logger.error(`health server could not listen on ${env.WORKER_HEALTH_PORT}${hint}`);
+  await runtime.close(1000);
+  process.exit(1);
+}
+
+// After the health server: while Redis is away this waits (and /readyz says so) instead of
+// exiting. A pattern BullMQ rejects is a configuration error: say which and stop.
+try {
+  await registerSchedules(runtime.queues, registry, cronsOf(env), logger);
+  schedulesRegistered = true;
+} catch (error) {
+  logger.error(
+    { err: error instanceof Error ? error.message : String(error) },
+    'job schedules could not be registered (check REPORT_CRON and CLEANUP_CRON)',
+  );
   await runtime.close(1000);
   process.exit(1);
 }

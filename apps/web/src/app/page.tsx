@@ -1,37 +1,40 @@
 import Link from 'next/link';
 import { connection } from 'next/server';
+import { DashboardLive } from '@/components/dashboard-live';
+import { ReportSection } from '@/components/report-section';
 import { StatusBadge } from '@/components/status-badge';
 import { formatDateTime, formatNumber } from '@/lib/format';
+import { dashboardSnapshot } from '@/server/dashboard.server';
 import { listImports } from '@/server/imports.server';
+import { latestReport } from '@/server/reports.server';
+
+export const metadata = { title: 'Dashboard' };
 
 /**
- * A small overview until the real dashboard lands (issue 4): where to go, and the latest imports.
- * Nothing else depends on this page, so it can be replaced wholesale.
+ * What the background work is doing: queue counts, workers, throughput and health (updated live
+ * by DashboardLive), the latest contacts report (rendered here), and the latest imports.
  */
-export default async function OverviewPage() {
+export default async function DashboardPage() {
   await connection(); // rendered per request: it shows live data
-  const { imports } = await listImports({ limit: 5 });
+  const [snapshot, report, { imports }] = await Promise.all([
+    dashboardSnapshot(),
+    latestReport(),
+    listImports({ limit: 5 }),
+  ]);
   return (
     <>
       <div className="page-header">
         <div>
-          <h1>Overview</h1>
+          <h1>Dashboard</h1>
           <p className="muted">
-            Import contacts from a CSV file: the upload goes through a job queue, a worker writes
-            the rows, and the page follows along live.
+            Imports and reports run as jobs: the web app queues them in Redis, the worker runs them.
+            This page follows the queues live.
           </p>
         </div>
       </div>
-      <div className="tiles">
-        <Link href="/imports" className="tile">
-          <span className="tile-title">Import a CSV →</span>
-          <span className="muted">Upload a spreadsheet export and watch it run.</span>
-        </Link>
-        <Link href="/contacts" className="tile">
-          <span className="tile-title">Browse contacts →</span>
-          <span className="muted">Search by email, name or company.</span>
-        </Link>
-      </div>
+      <DashboardLive initial={snapshot}>
+        <ReportSection report={report} />
+      </DashboardLive>
       <section className="card" aria-labelledby="latest-title">
         <div className="card-header">
           <h2 id="latest-title" className="card-title">

@@ -94,3 +94,23 @@ export function route<C>(handler: Handler<C>): Handler<C> {
     }
   };
 }
+
+/**
+ * The request's JSON body. Requiring `application/json` also means a cross-site HTML form cannot
+ * send it (browsers preflight that content type).
+ */
+export async function readJson(request: Request): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.startsWith('application/json')) {
+    throw new ApiError(
+      415,
+      'expected_json',
+      'send a JSON body with content-type: application/json',
+    );
+  }
+  try {
+    return await request.json();
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+  }
+}

@@ -49,7 +49,9 @@ export function toImport(row: ImportRow): Import {
 
 /**
  * Marks the import running (again) and returns it, or undefined when there is nothing to do:
- * it was deleted, finished, or cancelled while it waited.
+ * it was deleted, completed, or cancelled while it waited. A failed import is claimed too: its
+ * job only runs again when someone retried it (the failed-jobs page), and it resumes from its
+ * checkpoint like any other attempt.
  */
 export async function claimImport(sql: postgres.Sql, id: string): Promise<Import | undefined> {
   const [row] = await sql`
@@ -57,9 +59,10 @@ export async function claimImport(sql: postgres.Sql, id: string): Promise<Import
       status = case when cancel_requested_at is null then 'running'::import_status else 'cancelled'::import_status end,
       started_at = coalesce(started_at, now()),
       finished_at = case when cancel_requested_at is null then null else now() end,
+      error = null,
       attempts = attempts + 1,
       updated_at = now()
-    where id = ${id} and status in ('queued', 'running')
+    where id = ${id} and status in ('queued', 'running', 'failed')
     returning *`;
   return row ? toImport(row) : undefined;
 }

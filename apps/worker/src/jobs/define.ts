@@ -10,10 +10,20 @@ export type RetryPolicy = {
   backoff: { type: 'exponential' | 'fixed'; delay: number; jitter?: number };
 };
 
-export type JobSchedule = {
-  /** Fixed scheduler id: upserting it on every start never multiplies schedules. */
+/**
+ * Worker settings that hold a cron pattern (apps/worker/src/env.ts), so a schedule changes with
+ * the environment and never with a deploy of new code. `off` turns a schedule off.
+ */
+export const cronSettings = ['REPORT_CRON', 'CLEANUP_CRON'] as const;
+export type CronSetting = (typeof cronSettings)[number];
+
+export type JobSchedule<TSchema extends z.ZodType = z.ZodType> = {
+  /** Fixed scheduler id: the worker upserts it on every start, so restarts never add a second. */
   id: string;
-  cron: string;
+  /** The worker setting with the cron pattern (UTC). */
+  cron: CronSetting;
+  /** The payload of every scheduled run, validated like any other. */
+  payload: z.input<TSchema>;
 };
 
 export type JobDefinition<TName extends string = string, TSchema extends z.ZodType = z.ZodType> = {
@@ -23,8 +33,14 @@ export type JobDefinition<TName extends string = string, TSchema extends z.ZodTy
   retry: RetryPolicy;
   /** Derives the job id from the payload, so enqueuing the same business request twice is one job. */
   jobId?: (payload: z.output<TSchema>) => string;
-  /** Builds the scheduled payload; the schedule itself is read from the worker's environment. */
-  scheduled?: () => z.input<TSchema>;
+  /**
+   * While a job with this id is waiting, delayed or running, adding another is a no-op (BullMQ
+   * deduplication). Unlike `jobId` it is released when the job finishes, so the same request can
+   * run again later: for "run now" buttons clicked twice.
+   */
+  deduplicationId?: (payload: z.output<TSchema>) => string;
+  /** Runs on a cron schedule as well as on demand. */
+  schedule?: JobSchedule<TSchema>;
 };
 
 export function defineJob<TName extends string, TSchema extends z.ZodType>(
@@ -42,11 +58,15 @@ export const retention = {
   removeOnFail: { age: 14 * 24 * 3600, count: 5000 },
 } satisfies Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>;
 
-export function jobOptions(definition: JobDefinition, jobId?: string): JobsOptions {
+export function jobOptions(
+  definition: JobDefinition,
+  ids: { jobId?: string; deduplicationId?: string } = {},
+): JobsOptions {
   return {
     attempts: definition.retry.attempts,
     backoff: definition.retry.backoff,
     ...retention,
-    ...(jobId ? { jobId } : {}),
+    ...(ids.jobId ? { jobId: ids.jobId } : {}),
+    ...(ids.deduplicationId ? { deduplication: { id: ids.deduplicationId } } : {}),
   };
 }

@@ -1,9 +1,11 @@
 import type { DbClient } from '@app/db';
 import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { AppEvent } from '../lib/events.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JobDefinition } from './define.ts';
+import type { Queues } from './queues.ts';
 
 export type JobContext = {
   job: Job;
@@ -16,12 +18,20 @@ export type JobContext = {
   /** Best effort live event for the web app; never throws (the database stays the truth). */
   publish: (event: AppEvent) => void;
   settings: JobSettings;
+  /** The runtime's queues and Redis connection, for jobs that maintain the queues themselves. */
+  queues: Queues;
+  redis: Redis;
+  prefix: string;
 };
 
 export type JobSettings = {
   importBatchSize: number;
   /** Pause after each committed import batch: for demos and crash tests, 0 in production. */
   importBatchDelayMs: number;
+  /** Stored uploads of finished imports are deleted after this many days. */
+  importFileRetentionDays: number;
+  /** Rows of import_errors are deleted after this many days. */
+  importErrorRetentionDays: number;
 };
 
 export type JobHandler<TDefinition extends JobDefinition> = (

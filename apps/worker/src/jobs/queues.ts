@@ -24,6 +24,12 @@ export async function enqueue<TSchema extends z.ZodType>(
   input: z.input<TSchema>,
 ): Promise<Job> {
   const payload = definition.payload.parse(input);
-  const jobId = definition.jobId?.(payload);
-  return queues[definition.queue].add(definition.name, payload, jobOptions(definition, jobId));
+  return queues[definition.queue].add(
+    definition.name,
+    payload,
+    jobOptions(definition, {
+      jobId: definition.jobId?.(payload),
+      deduplicationId: definition.deduplicationId?.(payload),
+    }),
+  );
 }

@@ -5,6 +5,7 @@ import { publishEvent } from '../lib/events.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type QueueName, queueNames } from './define.ts';
 import type { JobContext, JobSettings, RegisteredJob } from './handler.ts';
+import { closeQueues, createQueues, type Queues } from './queues.ts';
 
 export type RuntimeOptions = {
   connection: Redis;
@@ -23,10 +24,17 @@ export type RuntimeOptions = {
   stalledIntervalMs?: number;
 };
 
-export const defaultJobSettings: JobSettings = { importBatchSize: 5000, importBatchDelayMs: 0 };
+export const defaultJobSettings: JobSettings = {
+  importBatchSize: 5000,
+  importBatchDelayMs: 0,
+  importFileRetentionDays: 7,
+  importErrorRetentionDays: 30,
+};
 
 export type JobRuntime = {
   workers: Worker[];
+  /** Producers on the runtime's connection (schedules, maintenance jobs). */
+  queues: Queues;
   /** Stop taking jobs and wait for active ones; force-close after `timeoutMs`. True if graceful. */
   close: (timeoutMs: number) => Promise<boolean>;
   shutdown: AbortSignal;
@@ -53,7 +61,11 @@ export function createProcessor(
 export function startJobRuntime(options: RuntimeOptions): JobRuntime {
   const controller = new AbortController();
   const events = options.events;
+  const queues = createQueues(options.connection, options.prefix);
   const processor = createProcessor(options.registry, {
+    queues,
+    redis: options.connection,
+    prefix: options.prefix,
     db: options.db,
     logger: options.logger,
     shutdown: controller.signal,
@@ -104,8 +116,9 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
     const ok = await Promise.race([graceful, deadline]);
     clearTimeout(timer);
     if (!ok) await Promise.all(workers.map((w) => w.close(true)));
+    await closeQueues(queues);
     return ok;
   }
 
-  return { workers, close, shutdown: controller.signal };
+  return { workers, queues, close, shutdown: controller.signal };
 }

@@ -18,7 +18,7 @@ export const importContactsHandler = defineHandler(contactsImport, async ({ impo
   const log = ctx.logger.child({ importId, jobId: ctx.job.id, attempt: ctx.job.attemptsMade + 1 });
   const claimed = await claimImport(sql, importId);
   if (!claimed) {
-    log.info('import already finished, cancelled or deleted: nothing to do');
+    log.info('import already completed, cancelled or deleted: nothing to do');
     return { skipped: true };
   }
   const publish = (view: ImportView) => ctx.publish({ type: 'import.updated', import: view });

@@ -1,0 +1,134 @@
+import { createDb, type DbClient } from '@app/db';
+import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { startInProcessWorker, uploadCsv, waitForImport } from '@app/worker/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+// The failed-jobs API against the real job runtime: imports fail for a real reason (a file that is
+// not CSV), the cause is fixed in the database, and the retried job completes.
+let db: DbClient;
+let env: { databaseUrl: string; redisUrl: string; prefix: string };
+let worker: ReturnType<typeof startInProcessWorker>;
+let list: typeof import('./route');
+let retry: typeof import('./retry/route');
+let discard: typeof import('./discard/route');
+
+beforeAll(async () => {
+  const base = await testEnv();
+  env = { ...base, prefix: await uniquePrefix('failed') };
+  vi.stubEnv('DATABASE_URL', env.databaseUrl);
+  vi.stubEnv('REDIS_URL', env.redisUrl);
+  vi.stubEnv('QUEUE_PREFIX', env.prefix);
+  vi.stubEnv('LOG_LEVEL', 'silent');
+  db = createDb(env.databaseUrl, { max: 2 });
+  worker = startInProcessWorker(env);
+  list = await import('./route');
+  retry = await import('./retry/route');
+  discard = await import('./discard/route');
+});
+afterAll(async () => {
+  await worker.stop();
+  await db.close();
+  const { services } = await import('@/server/services.server');
+  await Promise.all(Object.values(services().queues).map((q) => q.close()));
+  services().redis.disconnect();
+  await services().db.close();
+});
+beforeEach(async () => {
+  await resetDatabase(db.sql);
+});
+
+const binary = Buffer.concat([Buffer.from('email\n'), Buffer.from([0x00, 0xff, 0x10, 0x00])]);
+
+async function failedImport(name: string) {
+  const upload = await uploadCsv(env, db, binary, name);
+  await waitForImport(db, upload.id, ['failed']);
+  return { importId: upload.id, jobId: `import-${upload.id}` };
+}
+
+async function post(action: typeof retry | typeof discard, body: unknown) {
+  const response = await action.POST(
+    new Request('http://localhost/api/jobs/failed/x', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+    undefined,
+  );
+  return { status: response.status, body: await response.json() };
+}
+
+async function failedIds() {
+  const response = await list.GET(new Request('http://localhost/api/jobs/failed'), undefined);
+  const body = (await response.json()) as { jobs: { id: string }[]; total: number };
+  return body.jobs.map((j) => j.id);
+}
+
+describe('failed jobs API', () => {
+  it('lists a failed job; retried after its cause is fixed it completes; retrying again is a no-op', async () => {
+    const { importId, jobId } = await failedImport('photo.csv');
+
+    const response = await list.GET(new Request('http://localhost/api/jobs/failed'), undefined);
+    const listed = await response.json();
+    expect(listed.total).toBe(1);
+    expect(listed.jobs[0]).toMatchObject({
+      queue: 'imports',
+      id: jobId,
+      name: 'contacts.import',
+      attemptsMade: 1,
+      failedReason: expect.stringMatching(/binary/),
+    });
+
+    // The cause: the stored file. Fix it, as someone re-uploading the right bytes would.
+    const fixed = Buffer.from('Email,Name\nada@example.com,Ada\ngrace@example.com,Grace\n');
+    await db.sql`update import_chunks set data = ${fixed} where import_id = ${importId}`;
+    await db.sql`update imports set size_bytes = ${fixed.length} where id = ${importId}`;
+
+    const first = await post(retry, { queue: 'imports', id: jobId });
+    expect(first).toEqual({
+      status: 200,
+      body: { result: { done: 1, skipped: 0, message: 'Retried 1 job.' } },
+    });
+    const done = await waitForImport(db, importId, ['completed']);
+    expect(done).toMatchObject({ inserted: 2, error: null });
+    expect(await worker.runtime.queues.imports.getJobState(jobId)).toBe('completed');
+
+    const again = await post(retry, { queue: 'imports', id: jobId });
+    expect(again.body.result).toEqual({
+      done: 0,
+      skipped: 1,
+      message: 'Nothing to do: the job was no longer failed.',
+    });
+    expect(await failedIds()).toEqual([]);
+  });
+
+  it('discards a failed job for good; discarding it again reports that it is gone', async () => {
+    const { jobId } = await failedImport('bad.csv');
+    const first = await post(discard, { queue: 'imports', id: jobId });
+    expect(first.body.result).toEqual({ done: 1, skipped: 0, message: 'Discarded 1 job.' });
+    expect(await worker.runtime.queues.imports.getJob(jobId)).toBeUndefined();
+    const again = await post(discard, { queue: 'imports', id: jobId });
+    expect(again.body.result).toMatchObject({ done: 0, skipped: 1 });
+  });
+
+  it('retries all failed jobs and says how many', async () => {
+    const a = await failedImport('a.csv');
+    const b = await failedImport('b.csv');
+    expect((await failedIds()).sort()).toEqual([a.jobId, b.jobId].sort());
+    const all = await post(retry, { all: true });
+    expect(all.body.result).toMatchObject({ done: 2, skipped: 0, message: 'Retried 2 jobs.' });
+    // Still broken files: they fail again, each on a fresh attempt.
+    await waitForImport(db, a.importId, ['failed'], 30_000, (row) => row.attempts === 2);
+    await waitForImport(db, b.importId, ['failed'], 30_000, (row) => row.attempts === 2);
+  });
+
+  it('answers 400 for a target that is neither one job nor all, 415 for a non-JSON body', async () => {
+    const bad = await post(retry, { queue: 'nope', id: '1' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_input');
+    const form = await retry.POST(
+      new Request('http://localhost/api/jobs/failed/retry', { method: 'POST', body: 'all=true' }),
+      undefined,
+    );
+    expect(form.status).toBe(415);
+  });
+});

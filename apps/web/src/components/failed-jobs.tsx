@@ -1,0 +1,157 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { formatDateTime, formatNumber } from '@/lib/format';
+import type { ActionResult, FailedJobView, JobTarget } from '@/server/jobs.server';
+
+type Props = { jobs: FailedJobView[]; total: number };
+type Feedback = { kind: 'error' | 'success'; text: string } | undefined;
+
+/** The failed jobs with retry and discard, one by one or all at once; each says what it did. */
+export function FailedJobs({ jobs, total }: Props) {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [feedback, setFeedback] = useState<Feedback>();
+
+  async function act(action: 'retry' | 'discard', target: JobTarget) {
+    setBusy(true);
+    setFeedback(undefined);
+    try {
+      const response = await fetch(`/api/jobs/failed/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(target),
+      });
+      const body = (await response.json().catch(() => undefined)) as
+        | { result?: ActionResult; error?: { message?: string } }
+        | undefined;
+      if (!response.ok || !body?.result) {
+        const reason = body?.error?.message ?? `the server answered ${response.status}`;
+        setFeedback({ kind: 'error', text: `Nothing was changed: ${reason}.` });
+        return;
+      }
+      setFeedback({ kind: 'success', text: body.result.message });
+      router.refresh();
+    } catch {
+      setFeedback({ kind: 'error', text: 'The request could not be sent: check your connection.' });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="failed-title">
+      <div className="card-header">
+        <h2 id="failed-title" className="card-title">
+          {formatNumber(total)} failed {total === 1 ? 'job' : 'jobs'}
+        </h2>
+        <div className="actions">
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={busy || total === 0}
+            onClick={() => {
+              if (window.confirm(`Discard all ${total} failed jobs? This cannot be undone.`))
+                void act('discard', { all: true });
+            }}
+          >
+            Discard all
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={busy || total === 0}
+            onClick={() => void act('retry', { all: true })}
+          >
+            Retry all
+          </button>
+        </div>
+      </div>
+      <div className="feedback-slot">
+        {feedback?.kind === 'error' && (
+          <p className="notice notice-error" role="alert">
+            {feedback.text}
+          </p>
+        )}
+        <p className="notice notice-success" role="status" hidden={feedback?.kind !== 'success'}>
+          {feedback?.kind === 'success' ? feedback.text : ''}
+        </p>
+      </div>
+      {jobs.length === 0 ? (
+        <p className="empty">No failed jobs.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table">
+            <caption className="table-caption">Newest first.</caption>
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Reason</th>
+                <th scope="col" className="num">
+                  Attempts
+                </th>
+                <th scope="col">Created</th>
+                <th scope="col">Failed</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((job) => (
+                <tr key={`${job.queue}/${job.id}`}>
+                  <td>
+                    <span className="strong">{job.name}</span>
+                    <br />
+                    <span className="muted small mono">
+                      {job.queue} · {job.id}
+                    </span>
+                  </td>
+                  <td className="reason">{job.failedReason}</td>
+                  <td className="num">
+                    {job.attemptsMade} of {job.maxAttempts}
+                  </td>
+                  <td className="nowrap">
+                    <time dateTime={job.createdAt} suppressHydrationWarning>
+                      {formatDateTime(job.createdAt)}
+                    </time>
+                  </td>
+                  <td className="nowrap">
+                    {job.failedAt && (
+                      <time dateTime={job.failedAt} suppressHydrationWarning>
+                        {formatDateTime(job.failedAt)}
+                      </time>
+                    )}
+                  </td>
+                  <td>
+                    <div className="actions">
+                      <button
+                        type="button"
+                        className="button button-secondary"
+                        disabled={busy}
+                        aria-label={`Retry ${job.name} ${job.id}`}
+                        onClick={() => void act('retry', { queue: job.queue, id: job.id })}
+                      >
+                        Retry
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-secondary"
+                        disabled={busy}
+                        aria-label={`Discard ${job.name} ${job.id}`}
+                        onClick={() => void act('discard', { queue: job.queue, id: job.id })}
+                      >
+                        Discard
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

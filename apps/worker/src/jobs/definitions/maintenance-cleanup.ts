@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { defineJob } from '../define.ts';
+
+export const maintenanceCleanup = defineJob({
+  name: 'maintenance.cleanup',
+  queue: 'maintenance',
+  payload: z.object({}),
+  retry: { attempts: 3, backoff: { type: 'exponential', delay: 10_000, jitter: 0.5 } },
+  deduplicationId: () => 'maintenance-cleanup',
+  schedule: { id: 'maintenance-cleanup', cron: 'CLEANUP_CRON', payload: {} },
+});

@@ -1,0 +1,68 @@
+import { testEnv, uniquePrefix } from '@app/db/testing';
+import { describe, expect, it } from 'vitest';
+import { createWorkerConnection } from '../lib/redis.ts';
+import { spawnWorker, waitUntilReady } from '../testing/spawn-worker.ts';
+import { closeQueues, createQueues, type Queues } from './queues.ts';
+
+async function startAndStop(env: Record<string, string>) {
+  const worker = await spawnWorker(env);
+  await waitUntilReady(worker); // ready includes "schedules registered"
+  worker.child.kill('SIGTERM');
+  expect(await worker.exited, worker.output()).toBe(0);
+}
+
+async function schedulers(queues: Queues) {
+  const list = await queues.maintenance.getJobSchedulers();
+  return list
+    .map((s) => ({ id: s.key, name: s.name, pattern: s.pattern }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+describe('job schedules', () => {
+  it('exist exactly once after five worker restarts, follow the cron settings, and turn off', async () => {
+    const base = await testEnv();
+    const prefix = await uniquePrefix('sched');
+    const env = {
+      DATABASE_URL: base.databaseUrl,
+      REDIS_URL: base.redisUrl,
+      QUEUE_PREFIX: prefix,
+      REPORT_CRON: '0 3 * * *',
+      CLEANUP_CRON: '17 * * * *',
+    };
+    const redis = createWorkerConnection(base.redisUrl);
+    const queues = createQueues(redis, prefix);
+    try {
+      for (let restart = 0; restart < 5; restart++) await startAndStop(env);
+
+      expect(await schedulers(queues)).toEqual([
+        { id: 'contacts-report', name: 'contacts.report', pattern: '0 3 * * *' },
+        { id: 'maintenance-cleanup', name: 'maintenance.cleanup', pattern: '17 * * * *' },
+      ]);
+      expect(await queues.imports.getJobSchedulers()).toEqual([]);
+      // A scheduler keeps exactly one delayed job: its next run.
+      expect(await queues.maintenance.getDelayedCount()).toBe(2);
+
+      // A changed pattern replaces the schedule; `off` removes it.
+      await startAndStop({ ...env, REPORT_CRON: '30 4 * * 1', CLEANUP_CRON: 'off' });
+      expect(await schedulers(queues)).toEqual([
+        { id: 'contacts-report', name: 'contacts.report', pattern: '30 4 * * 1' },
+      ]);
+      expect(await queues.maintenance.getDelayedCount()).toBe(1);
+    } finally {
+      await closeQueues(queues);
+      redis.disconnect();
+    }
+  }, 120_000);
+
+  it('refuses an invalid cron setting at start with one line naming it', async () => {
+    const base = await testEnv();
+    const worker = await spawnWorker({
+      DATABASE_URL: base.databaseUrl,
+      REDIS_URL: base.redisUrl,
+      QUEUE_PREFIX: await uniquePrefix('sched'),
+      REPORT_CRON: 'daily',
+    });
+    expect(await worker.exited).toBe(1);
+    expect(worker.output()).toMatch(/^ {2}REPORT_CRON: a cron pattern like/m);
+  });
+});

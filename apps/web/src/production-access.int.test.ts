@@ -191,6 +191,15 @@ describe('production access control (next build output)', () => {
     expect(response.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('permissions-policy')).toContain('camera=()');
+    // The not-found page too: a prerendered page would have no nonce and its scripts would be blocked.
+    const missing = await fetch(`${auth.url}/no-such-page`, { headers: { authorization } });
+    expect(missing.status).toBe(404);
+    const missingNonce = /'nonce-([^']+)'/.exec(
+      missing.headers.get('content-security-policy') ?? '',
+    )?.[1];
+    const missingScripts = [...(await missing.text()).matchAll(/<script\b[^>]*>/g)];
+    expect(missingScripts.length).toBeGreaterThan(0);
+    for (const [tag] of missingScripts) expect(tag).toContain(`nonce="${missingNonce}"`);
     // A fresh nonce per response.
     const again = await fetch(`${auth.url}/imports`, { headers: { authorization } });
     expect(again.headers.get('content-security-policy')).not.toBe(csp);

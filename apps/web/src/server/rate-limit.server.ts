@@ -20,6 +20,7 @@ export async function hitRateLimit(
   key: string,
   limit: RateLimit,
 ): Promise<RateLimitResult> {
+  await connected(redis);
   const [count, ttl] = (await redis.eval(HIT, 1, key, String(limit.windowMs))) as [number, number];
   const remainingMs = ttl > 0 ? ttl : limit.windowMs;
   return {
@@ -27,6 +28,26 @@ export async function hitRateLimit(
     count,
     retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)),
   };
+}
+
+const CONNECT_WAIT_MS = 1000;
+
+/**
+ * The producer connection has no offline queue, so a command sent while it is still connecting
+ * (the first upload after start, or just after Redis came back) would fail although Redis is up.
+ * Wait for that briefly; a Redis that is down ('reconnecting') fails at once, as it should.
+ */
+async function connected(redis: Redis): Promise<void> {
+  if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait')
+    return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    new Promise((resolve) => redis.once('ready', resolve)),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, CONNECT_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /**

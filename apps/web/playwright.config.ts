@@ -31,6 +31,8 @@ const services = {
   LOG_LEVEL: 'warn',
   NEXT_TELEMETRY_DISABLED: '1',
 };
+// Production mode requires access control (docs/security.md); the browser signs in with these.
+const credentials = { username: 'e2e', password: `e2e-${run.runId}-password` };
 const sourcesMtime = newestSourceMtime(webDir);
 const buildFirst = process.env.E2E_REBUILD === '1' || !nextBuildIsFresh(webDir, sourcesMtime);
 
@@ -48,6 +50,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list'], ['github']] : 'list',
   use: {
     baseURL: webUrl,
+    httpCredentials: credentials,
     browserName: 'chromium',
     viewport: { width: 1280, height: 900 },
     trace: 'retain-on-failure',
@@ -103,6 +106,8 @@ export default defineConfig({
         HOSTNAME: '127.0.0.1',
         PORT: String(run.webPort),
         WORKER_HEALTH_URL: `http://127.0.0.1:${run.workerHealthPort}`,
+        BASIC_AUTH_USER: credentials.username,
+        BASIC_AUTH_PASSWORD: credentials.password,
       },
       timeout: 240_000,
       reuseExistingServer: false,

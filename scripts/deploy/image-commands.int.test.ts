@@ -6,7 +6,7 @@ import {
   buildImages,
   freePort,
   type Staged,
-  stageWeb,
+  stageFreshWeb,
   stageWorker,
   startCommand,
   waitFor200,
@@ -21,8 +21,8 @@ describe('production image commands (no Docker)', () => {
   let worker: Staged;
 
   beforeAll(async () => {
-    buildImages();
-    web = await stageWeb();
+    buildImages(['worker']);
+    web = await stageFreshWeb();
     worker = await stageWorker();
     staged.push(web, worker);
   }, 300_000);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { buildIfStale, withBuildLock } from '../../../apps/web/e2e/support/next-build.ts';
 
 /**
  * Runs what the production images run, without Docker: the same build commands, the same files
@@ -45,6 +46,18 @@ export async function stageWeb(): Promise<Staged> {
   });
   await cp(path.join(web, 'public'), path.join(dir, 'apps/web/public'), { recursive: true });
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * stageWeb() from a build shared with the other test files that need one (one `next build` per
+ * run, reused while no source changed; see apps/web/e2e/support/next-build.ts).
+ */
+export function stageFreshWeb(): Promise<Staged> {
+  const webDir = path.join(repoRoot, 'apps/web');
+  return withBuildLock(webDir, async () => {
+    buildIfStale(webDir);
+    return stageWeb();
+  });
 }
 
 /** The worker runner stage: only dist/. */

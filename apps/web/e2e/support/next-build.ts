@@ -1,5 +1,17 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Lets a second `make test` skip the minute-long `next build`. After building, the test writes
@@ -39,4 +51,49 @@ function newestMtime(file: string): number {
     newest = Math.max(newest, newestMtime(path.join(file, entry)));
   }
   return newest;
+}
+
+/**
+ * Test files run in parallel processes and several need the production build: the first one to
+ * get here builds (unless a fresh build exists, as above), the others wait and reuse it. A lock
+ * left by a killed run is taken over after LOCK_STALE_MS.
+ */
+const LOCK_STALE_MS = 10 * 60_000;
+
+export async function withBuildLock<T>(webDir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(
+    tmpdir(),
+    `next-build-${createHash('sha1').update(webDir).digest('hex').slice(0, 12)}.lock`,
+  );
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** `next build` unless the last one is still fresh; call it inside withBuildLock. */
+export function buildIfStale(webDir: string): void {
+  const sources = newestSourceMtime(webDir);
+  if (nextBuildIsFresh(webDir, sources)) return;
+  const result = spawnSync('pnpm', ['exec', 'next', 'build'], {
+    cwd: webDir,
+    encoding: 'utf8',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (result.status !== 0) {
+    throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
+  }
+  writeFileSync(path.join(webDir, STAMP), String(sources));
 }

@@ -19,6 +19,8 @@ beforeAll(async () => {
   vi.stubEnv('QUEUE_PREFIX', prefix);
   vi.stubEnv('IMPORT_MAX_BYTES', String(64 * 1024));
   vi.stubEnv('LOG_LEVEL', 'silent');
+  // The upload limit has its own test (src/production-access.int.test.ts); not this one's concern.
+  vi.stubEnv('IMPORT_RATE_LIMIT', '1000/minute');
   db = createDb(env.databaseUrl, { max: 2 });
   routes = await import('./route');
   detail = await import('./[id]/route');

@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { ApiError, parseInput, route } from '@/server/http.server';
+import { env } from '@/env';
+import { ApiError, errorResponse, parseInput, route } from '@/server/http.server';
 import { createImport, listImports } from '@/server/imports.server';
+import { clientAddress, hitRateLimit } from '@/server/rate-limit.server';
+import { services } from '@/server/services.server';
 
 export const dynamic = 'force-dynamic';
 
@@ -20,6 +23,20 @@ export const GET = route(async (request: Request) => {
 
 /** multipart/form-data with one field `file`: answers 202 with the queued import. */
 export const POST = route(async (request: Request) => {
+  // Counted before the body is read, so a client over its limit costs no upload bandwidth.
+  const { IMPORT_RATE_LIMIT: limit, QUEUE_PREFIX: prefix } = env();
+  const client = clientAddress(request.headers);
+  const hit = await hitRateLimit(services().redis, `${prefix}:rate:imports:${client}`, limit);
+  if (!hit.allowed) {
+    return errorResponse(
+      new ApiError(
+        429,
+        'rate_limited',
+        `too many uploads: at most ${limit.max} per ${limit.windowMs / 1000} s; try again in ${hit.retryAfterSeconds} s`,
+      ),
+      { 'retry-after': String(hit.retryAfterSeconds) },
+    );
+  }
   const type = request.headers.get('content-type') ?? '';
   if (!type.startsWith('multipart/form-data')) {
     throw new ApiError(

@@ -196,6 +196,8 @@ describe('contacts.import', () => {
       supervising = false;
       worker.child.kill('SIGKILL');
       await supervisor.catch(() => {});
+      // A restart may have been starting while the test ended: that one is `worker` now.
+      worker.child.kill('SIGKILL');
     });
 
     const csv = contactsCsv({ rows: 4000, invalidPercent: 3 });

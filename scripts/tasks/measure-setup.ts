@@ -148,12 +148,19 @@ try {
   fail((error as Error).message, `make up's output: ${logFile}`);
   if (up?.pid) tryKill(-up.pid, 'SIGKILL');
 } finally {
-  await cleanUp();
+  await cleanUp().catch((error: Error) => {
+    exitCode = 1;
+    fail(
+      `cleaning up failed: ${error.message}`,
+      `drop database ${id} and delete the Redis keys ${id}:* by hand`,
+    );
+  });
 }
 process.exit(exitCode);
 
 async function cleanUp() {
-  const sql = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
+  // The maintenance database: the one in .env may not exist yet when make up failed early.
+  const sql = postgres(withDatabase(env.DATABASE_URL, 'postgres'), { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe(`drop database if exists "${id}" with (force)`);
   } finally {

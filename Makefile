@@ -18,7 +18,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	deploy bench-start bench-import bench-migrate bench-jobs migrate-from-impl2
+	deploy bench-start bench-import bench-migrate bench-jobs migrate-from-impl2 tasks bench-setup
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -127,3 +127,9 @@ migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM,
 
 bench-migrate: setup ## Time migrate-from-impl2 on ~1 GB + 100k keys next to plain pg_dump | pg_restore
 	@$(TSX) scripts/migrate-from-impl2/bench.ts $(ARGS)
+
+tasks: setup ## Run every task's verification (docs/tasks), print ✓/✗/manual, update the overview
+	@$(TSX) scripts/tasks/main.ts $(ARGS)
+
+bench-setup: setup ## Time a fresh clone → make setup → make up until web and worker answer 200
+	@$(TSX) scripts/tasks/measure-setup.ts $(ARGS)

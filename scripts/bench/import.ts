@@ -3,11 +3,11 @@
 // table measured in the same run (the ceiling). Prints figures; asserts nothing.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { runMigrations } from '@app/db/migrate';
+import { stageStandaloneWeb, startWeb, waitForHealthy } from '@app/web/testing/standalone';
 import { contactsCsv, expectedCounts } from '@app/worker/testing';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -23,55 +23,61 @@ const prefix = `bench-${id}`;
 
 const database = await scratchDatabase(env.DATABASE_URL, `bench_import_${id}`);
 const procs: Awaited<ReturnType<typeof start>>[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+const BENCH_PASSWORD = randomBytes(12).toString('hex');
 try {
   await runMigrations(database.url);
-  const webDir = path.join(root, 'apps/web');
-  if (!existsSync(path.join(webDir, '.next/BUILD_ID'))) {
-    step('no production build yet: running `next build` once (about a minute)');
-    const build = start('pnpm', ['exec', 'next', 'build'], webDir, {
-      NEXT_TELEMETRY_DISABLED: '1',
-    });
-    const code = await new Promise<number | null>((resolve) =>
-      build.child.on('exit', (c) => resolve(c)),
-    );
-    if (code !== 0) throw new Error(`next build failed:\n${build.output().slice(-3000)}`);
-  }
-  const [webPort, healthPort] = [await freePort(), await freePort()];
+  // The production server as the image runs it (standalone output, built once if stale), with
+  // Basic auth as production requires; requests carry credentials and a same-origin Origin.
+  const staged = await stageStandaloneWeb();
+  const healthPort = await freePort();
   const shared = {
     DATABASE_URL: database.url,
     REDIS_URL: env.REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
-    NEXT_TELEMETRY_DISABLED: '1',
   };
-  const web = start('pnpm', ['exec', 'next', 'start', '-p', String(webPort)], webDir, {
+  const web = await startWeb(staged, {
     ...shared,
+    BASIC_AUTH_USER: 'bench',
+    BASIC_AUTH_PASSWORD: BENCH_PASSWORD,
     IMPORT_MAX_BYTES: String(200 * 1024 * 1024),
+    IMPORT_RATE_LIMIT: '1000/minute',
   });
+  cleanups.push(
+    () => web.stop(),
+    () => staged.remove(),
+  );
   const worker = start('pnpm', ['exec', 'tsx', 'src/main.ts'], path.join(root, 'apps/worker'), {
     ...shared,
     WORKER_HEALTH_PORT: String(healthPort),
   });
-  procs.push(web, worker);
+  procs.push(worker);
   step('starting the production web server and the worker');
   await Promise.all([
-    waitForUrl(`http://127.0.0.1:${webPort}/api/health`, web),
+    waitForHealthy(web),
     waitForUrl(`http://127.0.0.1:${healthPort}/readyz`, worker),
   ]);
 
-  const base = `http://127.0.0.1:${webPort}`;
+  const base = web.url;
+  const headers = {
+    authorization: `Basic ${Buffer.from(`bench:${BENCH_PASSWORD}`).toString('base64')}`,
+    origin: base,
+  };
   const importFile = async (bytes: Buffer, name: string) => {
     const form = new FormData();
     form.append('file', new File([bytes], name, { type: 'text/csv' }));
     const started = performance.now();
-    const response = await fetch(`${base}/api/imports`, { method: 'POST', body: form });
+    const response = await fetch(`${base}/api/imports`, { method: 'POST', body: form, headers });
     if (response.status !== 202)
       throw new Error(`upload answered ${response.status}: ${await response.text()}`);
     const uploadedMs = performance.now() - started;
     const { import: created } = (await response.json()) as { import: { id: string } };
     for (;;) {
-      const state = (await (await fetch(`${base}/api/imports/${created.id}`)).json()) as {
+      const state = (await (
+        await fetch(`${base}/api/imports/${created.id}`, { headers })
+      ).json()) as {
         import: { status: string; inserted: number; invalid: number; error: string | null };
       };
       if (state.import.status === 'completed')
@@ -121,6 +127,7 @@ try {
   console.log(`| ratio (import / COPY) | | ${fmt(apiRate / copyRate, 2)} |`);
 } finally {
   await Promise.all(procs.map((p) => p.stop()));
+  for (const cleanup of cleanups) await cleanup();
   await database.drop();
   const redis = new Redis(env.REDIS_URL);
   const keys = await redis.keys(`${prefix}:*`);

@@ -10,7 +10,7 @@ import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { findRepoRoot } from '@app/db/config';
+import { findRepoRoot } from '@app/db/process-env';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { loadScriptsEnv } from '../lib/env.ts';

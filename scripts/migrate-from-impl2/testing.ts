@@ -2,82 +2,19 @@
 // stand-in, and the tool run as a child process (so it can be killed like a user's Ctrl-C or a
 // crash would).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { freePort, type RedisServer, startRedisServer } from '@app/db/testing/processes';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../..');
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-export type RedisServer = { url: string; port: number; dir: string; stop: () => Promise<void> };
-
 /** A redis-server of our own on a free port, data in a temp dir; `appendonly` as compose runs it. */
-export async function startRedis(options: { appendonly: boolean }): Promise<RedisServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'impl2-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      options.appendonly ? 'yes' : 'no',
-      '--dir',
-      dir,
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = new Redis(url, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    client.on('error', () => {});
-    const up = await client.connect().then(
-      () => client.ping().then(() => true),
-      () => false,
-    );
-    client.disconnect();
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url,
-    port,
-    dir,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export const startRedis = (options: { appendonly: boolean }): Promise<RedisServer> =>
+  startRedisServer(options);
+
+export { freePort, type RedisServer };
 
 /**
  * A `multipass` executable answering `info NAME --format json` and `list --format json` in the real

@@ -7,10 +7,10 @@
 //   ARGS=--notice  also print the figures as GitHub Actions notices (the setup-time workflow)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { findRepoRoot } from '@app/db/process-env';
+import { freePort } from '@app/db/testing/processes';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { loadScriptsEnv } from '../lib/env.ts';
@@ -310,15 +310,6 @@ function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 function git(...gitArgs: string[]): string {

@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testEnv, uniquePrefix } from '@app/db/testing';
+import { type RedisServer, startRedisServer } from '@app/db/testing/processes';
 import { contactsCsv } from '@app/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +9,6 @@ import {
   waitUntilReady,
 } from '../../worker/src/testing/spawn-worker';
 import {
-  freePort,
   type StagedWeb,
   stageStandaloneWeb,
   startWeb,
@@ -33,50 +29,7 @@ const user = 'operator';
 const password = 'a-long-test-password';
 const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-type RedisServer = { child: ChildProcess; exited: Promise<unknown> };
-
-function startRedis(port: number, dir: string): RedisServer {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--save',
-      '',
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { child, exited: new Promise((resolve) => child.once('exit', resolve)) };
-}
-
-async function waitForPort(port: number, timeoutMs = 10_000) {
-  const { Socket } = await import('node:net');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    }).then((ok) => ok);
-    if (open) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
-}
-
 describe('Redis restart with jobs queued and running', () => {
-  let dir: string;
-  let redisPort: number;
   let redis: RedisServer | undefined;
   let staged: StagedWeb;
   let web: WebServer;
@@ -84,11 +37,8 @@ describe('Redis restart with jobs queued and running', () => {
 
   beforeAll(async () => {
     const env = await testEnv();
-    dir = await mkdtemp(path.join(tmpdir(), 'redis-restart-'));
-    redisPort = await freePort();
-    redis = startRedis(redisPort, dir);
-    await waitForPort(redisPort);
-    const redisUrl = `redis://127.0.0.1:${redisPort}`;
+    redis = await startRedisServer({ appendonly: true });
+    const redisUrl = redis.url;
     const prefix = await uniquePrefix('restart');
     worker = await spawnWorker({
       DATABASE_URL: env.databaseUrl,
@@ -117,10 +67,8 @@ describe('Redis restart with jobs queued and running', () => {
   afterAll(async () => {
     web?.child.kill('SIGTERM');
     worker?.child.kill('SIGTERM');
-    redis?.child.kill('SIGTERM');
-    await Promise.all([web?.exited, worker?.exited, redis?.exited]);
+    await Promise.all([web?.exited, worker?.exited, redis?.stop()]);
     await staged?.remove();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const api = (pathname: string, init: RequestInit = {}) =>
@@ -172,8 +120,9 @@ describe('Redis restart with jobs queued and running', () => {
     expect((await state(ids[IMPORTS - 1] as string)).status).toBe('queued');
 
     // `docker restart`: SIGTERM (Redis writes its AOF and exits), then the same server again.
-    redis?.child.kill('SIGTERM');
-    await redis?.exited;
+    if (!redis) throw new Error('no redis');
+    const { port, dir } = redis;
+    await redis.stop({ keepData: true });
 
     for (let i = 0; i < 3; i++) {
       const health = await timed('/api/health');
@@ -187,8 +136,7 @@ describe('Redis restart with jobs queued and running', () => {
       await sleep(500);
     }
 
-    redis = startRedis(redisPort, dir);
-    await waitForPort(redisPort);
+    redis = await startRedisServer({ appendonly: true, port, dir });
 
     // Every import queued or running before the restart completes, with every row.
     await waitFor(async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { loadRootDotenv } from '@app/db/process-env';
+import { freePort } from '@app/db/testing/processes';
 import { resolveTestServices, withDatabase } from '@app/db/testing/services';
 
 /** Everything one `playwright test` run owns: its database, queue prefix and ports. */
@@ -47,20 +47,4 @@ export async function e2eRun(): Promise<E2eRun> {
 /** Stops containers this process started (no-op for servers it found running). */
 export async function stopE2eServices(): Promise<void> {
   await state.__e2eStopServices?.();
-}
-
-/** A port nobody listens on right now (3000/3001 are often taken by `make up`). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }

@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { type DashboardSnapshot, type Health, jobStates } from '@/lib/dashboard';
 import { formatNumber } from '@/lib/format';
+import { type Feedback, FeedbackMessage } from './feedback-message';
 import { LiveIndicator } from './live-indicator';
 import { ThroughputChart } from './throughput-chart';
 import type { LiveState } from './use-import-events';
@@ -30,7 +31,7 @@ export function DashboardLive({ initial, children }: Props) {
   const router = useRouter();
   const [snapshot, setSnapshot] = useState(initial);
   const [live, setLive] = useState<LiveState>('connecting');
-  const [feedback, setFeedback] = useState<{ kind: 'error' | 'success'; text: string }>();
+  const [feedback, setFeedback] = useState<Feedback>();
   const [requesting, setRequesting] = useState(false);
   const reportId = useRef(initial.latestReport?.id);
 
@@ -109,16 +110,7 @@ export function DashboardLive({ initial, children }: Props) {
           </button>
         </div>
       </div>
-      <div className="feedback-slot">
-        {feedback?.kind === 'error' && (
-          <p className="notice notice-error" role="alert">
-            {feedback.text}
-          </p>
-        )}
-        <p className="notice notice-success" role="status" hidden={feedback?.kind !== 'success'}>
-          {feedback?.kind === 'success' ? feedback.text : ''}
-        </p>
-      </div>
+      <FeedbackMessage feedback={feedback} />
 
       <section className="card" aria-labelledby="health-title">
         <h2 id="health-title" className="card-title card-title-spaced">

@@ -4,9 +4,9 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { formatDateTime, formatNumber } from '@/lib/format';
 import type { ActionResult, FailedJobView, JobTarget } from '@/server/jobs.server';
+import { type Feedback, FeedbackMessage } from './feedback-message';
 
 type Props = { jobs: FailedJobView[]; total: number };
-type Feedback = { kind: 'error' | 'success'; text: string } | undefined;
 
 /** The failed jobs with retry and discard, one by one or all at once; each says what it did. */
 export function FailedJobs({ jobs, total }: Props) {
@@ -68,16 +68,7 @@ export function FailedJobs({ jobs, total }: Props) {
           </button>
         </div>
       </div>
-      <div className="feedback-slot">
-        {feedback?.kind === 'error' && (
-          <p className="notice notice-error" role="alert">
-            {feedback.text}
-          </p>
-        )}
-        <p className="notice notice-success" role="status" hidden={feedback?.kind !== 'success'}>
-          {feedback?.kind === 'success' ? feedback.text : ''}
-        </p>
-      </div>
+      <FeedbackMessage feedback={feedback} />
       {jobs.length === 0 ? (
         <p className="empty">No failed jobs.</p>
       ) : (

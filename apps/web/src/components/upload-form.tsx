@@ -4,14 +4,13 @@ import type { ImportView } from '@app/db';
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import { formatBytes } from '@/lib/format';
 import { checkUpload } from '@/lib/upload-check';
+import { type Feedback, FeedbackMessage } from './feedback-message';
 
 type Props = {
   /** IMPORT_MAX_BYTES from the server, so the browser refuses what the server would refuse. */
   maxBytes: number;
   onUploaded: (view: ImportView) => void;
 };
-
-type Feedback = { kind: 'error' | 'success'; text: string } | undefined;
 
 /**
  * Drag a CSV onto the zone or pick one with the file input (a real <input type="file"> inside
@@ -131,16 +130,7 @@ export function UploadForm({ maxBytes, onUploaded }: Props) {
           onChange={(event) => void upload(event.currentTarget.files)}
         />
       </label>
-      <div className="feedback-slot">
-        {feedback?.kind === 'error' && (
-          <p className="notice notice-error" role="alert">
-            {feedback.text}
-          </p>
-        )}
-        <p className="notice notice-success" role="status" hidden={feedback?.kind !== 'success'}>
-          {feedback?.kind === 'success' ? feedback.text : ''}
-        </p>
-      </div>
+      <FeedbackMessage feedback={feedback} />
     </section>
   );
 }

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@app/db/testing/processes';
 
 const workerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -13,17 +12,6 @@ export type SpawnedWorker = {
   /** Resolves with the exit code (or the signal's name). */
   exited: Promise<number | string>;
 };
-
-/** A free TCP port on loopback, for a worker's health server. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * Starts the real worker entry point (src/main.ts through tsx) as a child process with exactly the
@@ -71,3 +59,5 @@ export async function waitUntilReady(worker: SpawnedWorker, timeoutMs = 30_000):
   }
   throw new Error(`worker not ready after ${timeoutMs} ms:\n${worker.output()}`);
 }
+
+export { freePort };

@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+
+// Servers and ports for tests, benches and measuring scripts. No vitest import here, so plain
+// Node scripts can use it too (`@app/db/testing/processes`).
+
+/** A TCP port nothing listens on right now, on loopback. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+export type RedisServer = {
+  url: string;
+  port: number;
+  dir: string;
+  child: ChildProcess;
+  /** Stops the server; its data directory is removed unless `keepData` (to restart on it). */
+  stop: (options?: { keepData?: boolean }) => Promise<void>;
+};
+
+/**
+ * A redis-server of the test's own (the Debian/Ubuntu `redis-server` binary), configured as
+ * BullMQ wants it (noeviction; AOF when asked, as compose runs it). Resolves once it answers PING.
+ * Pass the `port` and `dir` of a stopped one to restart it on the same data.
+ */
+export async function startRedisServer(options: {
+  appendonly: boolean;
+  port?: number;
+  dir?: string;
+}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'test-redis-'));
+  const child = spawn(
+    'redis-server',
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
+      ...['--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec'],
+      ...['--maxmemory-policy', 'noeviction'],
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = once(child, 'exit');
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`redis-server on ${port} exited (is it installed?)`);
+    const client = new Redis(url, {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    client.on('error', () => {});
+    const up = await client.connect().then(
+      () => client.ping().then(() => true),
+      () => false,
+    );
+    client.disconnect();
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    port,
+    dir,
+    child,
+    stop: async ({ keepData = false } = {}) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!keepData) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -10,8 +10,10 @@ export function contentSecurityPolicy(nonce: string, development: boolean): stri
     // 'strict-dynamic': scripts the nonced bootstrap loads are trusted; host lists are ignored.
     // React's development build needs eval for its error overlay; production never does.
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ''}`,
-    // Next adds the nonce to the style tags it inlines; the app's CSS is a file.
-    `style-src 'self' 'nonce-${nonce}'`,
+    // Next adds the nonce to the style tags it inlines; the app's CSS is a file. In development
+    // the dev overlay and hot reload inject styles without one (and with a nonce present,
+    // browsers ignore 'unsafe-inline'), so development allows inline styles, never scripts.
+    development ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data: blob:",
     "font-src 'self'",
     // Fetches and Server-Sent Events go to this origin only ('self' covers the dev server's

@@ -9,6 +9,7 @@ import {
   formatNumber,
   isFinished,
 } from '@/lib/format';
+import { type Feedback, FeedbackMessage } from './feedback-message';
 import { ImportProgress } from './import-progress';
 import { LiveIndicator } from './live-indicator';
 import { StatusBadge } from './status-badge';
@@ -17,8 +18,6 @@ import { useImportEvents } from './use-import-events';
 export type RowError = { line: number; column: string | null; message: string };
 
 type Props = { initialImport: ImportView; initialErrors: RowError[]; errorLimit: number };
-type Outcome = { kind: 'success' | 'error'; text: string } | undefined;
-
 /** Invalid rows arrive while the import runs; refetch them at most this often. */
 const ERRORS_REFRESH_MS = 1000;
 
@@ -27,7 +26,7 @@ export function ImportDetail({ initialImport, initialErrors, errorLimit }: Props
   const [view, setView] = useState(initialImport);
   const [errors, setErrors] = useState(initialErrors);
   const [busy, setBusy] = useState<'retry' | 'cancel' | undefined>();
-  const [outcome, setOutcome] = useState<Outcome>();
+  const [outcome, setOutcome] = useState<Feedback>();
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const refetch = useCallback(async () => {
@@ -136,16 +135,7 @@ export function ImportDetail({ initialImport, initialErrors, errorLimit }: Props
         </div>
       </div>
 
-      <div className="feedback-slot">
-        {outcome?.kind === 'error' && (
-          <p className="notice notice-error" role="alert">
-            {outcome.text}
-          </p>
-        )}
-        <p className="notice notice-success" role="status" hidden={outcome?.kind !== 'success'}>
-          {outcome?.kind === 'success' ? outcome.text : ''}
-        </p>
-      </div>
+      <FeedbackMessage feedback={outcome} />
 
       {status === 'failed' && view.error && (
         <div className="notice notice-error callout">

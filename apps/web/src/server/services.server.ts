@@ -1,5 +1,10 @@
 import { createDb, type DbClient } from '@app/db';
-import { createProducerConnection, createQueues, type Queues } from '@app/worker/contracts';
+import {
+  closeQueues,
+  createProducerConnection,
+  createQueues,
+  type Queues,
+} from '@app/worker/contracts';
 import { createLogger, type Logger } from '@app/worker/logger';
 import type { Redis } from 'ioredis';
 import { env } from '../env';
@@ -31,6 +36,16 @@ export function services(): Services {
   };
   globalForServices.__appServices = created;
   return created;
+}
+
+/** Closes the pool, the queues and the Redis connection (tests; a graceful shutdown). */
+export async function closeServices(): Promise<void> {
+  const current = globalForServices.__appServices;
+  if (!current) return;
+  globalForServices.__appServices = undefined;
+  await closeQueues(current.queues);
+  current.redis.disconnect();
+  await current.db.close();
 }
 
 /** Resolves to false after `ms` instead of waiting on a dead dependency. */

@@ -27,10 +27,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker.stop();
   await db.close();
-  const { services } = await import('@/server/services.server');
-  await Promise.all(Object.values(services().queues).map((q) => q.close()));
-  services().redis.disconnect();
-  await services().db.close();
+  const { closeServices } = await import('@/server/services.server');
+  await closeServices();
 });
 
 async function snapshot(): Promise<DashboardSnapshot> {

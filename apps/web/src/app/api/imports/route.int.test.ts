@@ -28,9 +28,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db.close();
-  const { services } = await import('@/server/services.server');
-  services().redis.disconnect();
-  await services().db.close();
+  const { closeServices } = await import('@/server/services.server');
+  await closeServices();
 });
 beforeEach(async () => {
   await resetDatabase(db.sql);

@@ -24,6 +24,13 @@ export const postgresUrl = urlWith(postgresProtocols, 'postgres://postgres@local
 export const redisUrl = urlWith(redisProtocols, 'redis://localhost:6379');
 export const port = z.coerce.number().int().min(1).max(65535);
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
+export const logFormat = z.enum(['json', 'pretty']).optional();
+/** BullMQ key prefix: web and worker must agree on it, so both validate it the same way. */
+export const queuePrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+  .default('bull');
 
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,4 +1,12 @@
-import { logLevel, parseEnv, postgresUrl, redisUrl } from '@app/db/config';
+import {
+  logFormat,
+  logLevel,
+  nodeEnv,
+  parseEnv,
+  postgresUrl,
+  queuePrefix,
+  redisUrl,
+} from '@app/db/config';
 import { z } from 'zod';
 
 const RATE_LIMIT = /^(\d+)\s*\/\s*(\d*)\s*(seconds?|sec|s|minutes?|min|m|hours?|h|days?|d)$/i;
@@ -32,15 +40,12 @@ const booleanFlag = z
 
 export const webEnvSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    NODE_ENV: nodeEnv,
     DATABASE_URL: postgresUrl,
     REDIS_URL: redisUrl,
-    QUEUE_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
-      .default('bull'),
+    QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: logLevel.default('info'),
-    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    LOG_FORMAT: logFormat,
     APP_VERSION: z.string().optional(),
     WORKER_HEALTH_URL: z.url().default('http://127.0.0.1:3001'),
     IMPORT_MAX_BYTES: z.coerce

@@ -1,4 +1,12 @@
-import { logLevel, port, postgresUrl, redisUrl } from '@app/db/config';
+import {
+  logFormat,
+  logLevel,
+  nodeEnv,
+  port,
+  postgresUrl,
+  queuePrefix,
+  redisUrl,
+} from '@app/db/config';
 import { loadEnvOrExit } from '@app/db/process-env';
 import { z } from 'zod';
 import type { CronSetting } from './jobs/define.ts';
@@ -11,13 +19,10 @@ const cron = z
   .regex(/^(off|(\S+\s+){4,5}\S+)$/, 'a cron pattern like "0 3 * * *", or off');
 
 export const workerEnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  NODE_ENV: nodeEnv,
   DATABASE_URL: postgresUrl,
   REDIS_URL: redisUrl,
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
-    .default('bull'),
+  QUEUE_PREFIX: queuePrefix,
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
   WORKER_HEALTH_PORT: port.default(3001),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
@@ -30,7 +35,7 @@ export const workerEnvSchema = z.object({
   IMPORT_FILE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
   IMPORT_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: logLevel.default('info'),
-  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  LOG_FORMAT: logFormat,
   APP_VERSION: z.string().optional(),
 });
 

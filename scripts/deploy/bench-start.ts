@@ -2,6 +2,7 @@
 // measured outside Docker (docs/deploy.md quotes the figures). Uses DATABASE_URL/REDIS_URL from
 // .env; `--no-build` reuses the last build.
 import { spawnSync } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, ok, step } from '../lib/output.ts';
 import {
@@ -93,4 +94,9 @@ try {
 } finally {
   await web.remove();
   await worker.remove();
+  // The worker registered its schedules under the bench prefix: leave no keys behind.
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const keys = await redis.keys('bench-start:*').catch(() => []);
+  if (keys.length > 0) await redis.unlink(...keys);
+  redis.disconnect();
 }

@@ -11,8 +11,9 @@ Where the data comes from (first that applies):
   --from-database-url URL   the source Postgres, e.g. postgres://app:pw@192.168.64.5:5432/app
   --from-redis-url URL      the source Redis, e.g. redis://default:pw@192.168.64.5:6379
   --vm NAME                 ask \`multipass info NAME\` for the VM's current IP and use it in place
-                            of the host in .env's URLs (use when the VM's IP changed); also lets
-                            the tool run pg_dump inside the VM when the local client is too old
+                            of the host in .env's URLs (use when the VM's IP changed). A local
+                            pg_dump older than the VM's server is refused with the fix
+                            (docs/migration-from-impl2.md shows the by-hand dump inside the VM)
   (neither)                 DATABASE_URL and REDIS_URL of the current .env
 
 Where it goes (default: the compose services, started and waited for):

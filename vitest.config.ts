@@ -8,6 +8,10 @@ export default defineConfig({
   // The web app's `@/…` imports, for tests that call its route handlers directly.
   resolve: { alias: { '@': fileURLToPath(new URL('./apps/web/src', import.meta.url)) } },
   test: {
+    // CI also writes a machine-readable result, summed up by .ci/run's last line.
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+      : ['default'],
     projects: [
       {
         extends: true,

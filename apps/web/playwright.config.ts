@@ -47,7 +47,9 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 15_000 },
-  reporter: process.env.CI ? [['list'], ['github']] : 'list',
+  reporter: process.env.CI
+    ? [['list'], ['github'], ['json', { outputFile: '../../test-results/playwright.json' }]]
+    : 'list',
   use: {
     baseURL: webUrl,
     httpCredentials: credentials,

@@ -20,6 +20,38 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+export type NodeProcess = {
+  child: ChildProcess;
+  /** Everything it printed on stdout and stderr so far. */
+  output: () => string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+};
+
+/**
+ * Runs `node <args>` in `cwd` with exactly `env` plus PATH, as a container would, keeping its
+ * output for assertions; tests SIGTERM or SIGKILL `child` as Docker would.
+ */
+export function spawnNode(cwd: string, args: string[], env: Record<string, string>): NodeProcess {
+  let output = '';
+  const child = spawn(process.execPath, args, {
+    cwd,
+    // Only PATH and `env`: nothing of this process leaks in. (The empty ProcessEnv satisfies
+    // Next's typing, which makes NODE_ENV required; the caller decides it.)
+    env: { ...({} as NodeJS.ProcessEnv), PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  return { child, output: () => output, exited };
+}
+
 export type RedisServer = {
   url: string;
   port: number;

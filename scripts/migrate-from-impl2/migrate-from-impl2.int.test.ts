@@ -155,6 +155,18 @@ const uniqueDb = (label: string) => {
   return name;
 };
 
+/** The tool's flags for a full, unattended copy of the test source into `targetUrl`. */
+const copyArgs = (targetUrl: string) => [
+  ...[
+    '--from-database-url',
+    withDatabase(serverUrl, sourceDb),
+    '--from-redis-url',
+    sourceRedis.url,
+  ],
+  ...['--to-database-url', targetUrl, '--to-redis-url', targetRedis.url],
+  ...['--dotenv', path.join(work, 'missing.env'), '--yes'],
+];
+
 beforeAll(async () => {
   const env = await testEnv();
   serverUrl = env.serverUrl;
@@ -306,19 +318,7 @@ describe('make migrate-from-impl2', () => {
     const redis = new Redis(targetRedis.url);
     await redis.flushall();
     redis.disconnect();
-    const args = [
-      '--from-database-url',
-      withDatabase(serverUrl, sourceDb),
-      '--from-redis-url',
-      sourceRedis.url,
-      '--to-database-url',
-      targetUrl,
-      '--to-redis-url',
-      targetRedis.url,
-      '--dotenv',
-      path.join(work, 'missing.env'),
-      '--yes',
-    ];
+    const args = copyArgs(targetUrl);
     const first = runTool(args);
     await first.waitFor('restoring into staging database');
     first.killAll();
@@ -347,19 +347,7 @@ describe('make migrate-from-impl2', () => {
     await target`create table precious (id int)`;
     await target`insert into precious values (42)`;
     await target.end();
-    const args = [
-      '--from-database-url',
-      withDatabase(serverUrl, sourceDb),
-      '--from-redis-url',
-      sourceRedis.url,
-      '--to-database-url',
-      targetUrl,
-      '--to-redis-url',
-      targetRedis.url,
-      '--dotenv',
-      path.join(work, 'missing.env'),
-      '--yes',
-    ];
+    const args = copyArgs(targetUrl);
     const refused = runTool(args);
     expect(await refused.exited).toBe(1);
     expect(refused.output()).toMatch(/already has 1 table\(s\): public\.precious/);

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@app/db/testing/processes';
+import { freePort, type NodeProcess, spawnNode } from '@app/db/testing/processes';
 import { buildIfStale, withBuildLock } from '../../../apps/web/e2e/support/next-build.ts';
 
 /**
@@ -66,31 +66,11 @@ export async function stageWorker(): Promise<Staged> {
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export type Started = {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | string>;
-};
+export type Started = NodeProcess;
 
 /** Starts an image's CMD in `cwd` with only `env` (and PATH), as `docker run` would. */
-export function startCommand(cwd: string, args: string[], env: Record<string, string>): Started {
-  let output = '';
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
-  });
-  return { child, output: () => output, exited };
-}
+export const startCommand = (cwd: string, args: string[], env: Record<string, string>): Started =>
+  spawnNode(cwd, args, env);
 
 /** Polls `url` until it answers 200; returns the body and the milliseconds it took. */
 export async function waitFor200(

@@ -1,17 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@app/db/testing/processes';
+import { freePort, type NodeProcess, spawnNode } from '@app/db/testing/processes';
 
 const workerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export type SpawnedWorker = {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  /** Resolves with the exit code (or the signal's name). */
-  exited: Promise<number | string>;
-};
+export type SpawnedWorker = NodeProcess & { port: number };
 
 /**
  * Starts the real worker entry point (src/main.ts through tsx) as a child process with exactly the
@@ -19,28 +12,13 @@ export type SpawnedWorker = {
  */
 export async function spawnWorker(env: Record<string, string>): Promise<SpawnedWorker> {
   const port = Number(env.WORKER_HEALTH_PORT ?? (await freePort()));
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: workerRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      LOG_FORMAT: 'json',
-      WORKER_HEALTH_PORT: String(port),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const started = spawnNode(workerRoot, ['--import', 'tsx', 'src/main.ts'], {
+    NODE_ENV: 'test',
+    LOG_FORMAT: 'json',
+    WORKER_HEALTH_PORT: String(port),
+    ...env,
   });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
-  });
-  return { child, port, output: () => output, exited };
+  return { ...started, port };
 }
 
 /** Polls the worker's /readyz until it answers 200. */

@@ -5,7 +5,13 @@
 SHELL := /bin/sh
 # No telemetry, from any tool, in development, tests or CI.
 export NEXT_TELEMETRY_DISABLED := 1
-PNPM_VERSION := 10.34.9
+# pnpm at the version package.json pins, installed by npm into .make/tools (no root, no global
+# install, no corepack): a machine with Node and npm needs nothing else. Its bin folder comes first
+# on PATH, so every recipe and every script they start runs this pnpm.
+PNPM_VERSION := $(shell node -p "require('./package.json').packageManager.split('@')[1]" 2>/dev/null)
+TOOLS := $(CURDIR)/.make/tools
+PNPM_STAMP := $(TOOLS)/.pnpm-$(PNPM_VERSION)
+export PATH := $(TOOLS)/node_modules/.bin:$(PATH)
 TSX := pnpm exec tsx
 # Builds the web app when its sources changed since the last build (E2E_REBUILD=1 forces it).
 PLAYWRIGHT := pnpm --filter @app/web exec playwright test
@@ -24,8 +30,15 @@ help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(DEPS): $(MANIFESTS)
-	@command -v pnpm >/dev/null 2>&1 || { echo "✗ pnpm not found: run 'npm i -g pnpm@$(PNPM_VERSION)' (or 'corepack enable'), then retry"; exit 1; }
+$(PNPM_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "✗ npm not found: install Node.js $$(cat .nvmrc) (it brings npm), then retry"; exit 1; }
+	@[ -n "$(PNPM_VERSION)" ] || { echo "✗ cannot read packageManager from package.json: is Node.js installed?"; exit 1; }
+	@echo "→ installing pnpm $(PNPM_VERSION) into .make/tools (once)"
+	@npm install --silent --no-audit --no-fund --no-save --prefix "$(TOOLS)" "pnpm@$(PNPM_VERSION)" \
+		|| { echo "✗ could not install pnpm $(PNPM_VERSION) with npm: check the network or npm's registry setting, then retry"; exit 1; }
+	@touch $@
+
+$(DEPS): $(MANIFESTS) | $(PNPM_STAMP)
 	pnpm install
 	@$(TSX) scripts/ensure-browser.ts
 	@touch $@

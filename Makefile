@@ -22,7 +22,7 @@ MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml apps/web/package.js
 	apps/worker/package.json db/package.json scripts/package.json
 DEPS := node_modules/.install-stamp
 
-.PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int test-e2e \
+.PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
 	deploy bench-start bench-import bench-migrate bench-jobs migrate-from-impl2 tasks bench-setup
 
@@ -71,7 +71,7 @@ seed: migrate ## Upsert demo contacts (safe to repeat)
 	@pnpm --filter @app/db -s seed
 
 test: setup ## Run every test: unit, integration (real Postgres/Redis), browser
-	@pnpm exec vitest run
+	@pnpm exec vitest run --project unit --project integration
 	@$(PLAYWRIGHT)
 
 test-unit: setup ## Unit tests only (no services)
@@ -79,6 +79,10 @@ test-unit: setup ## Unit tests only (no services)
 
 test-int: setup ## Integration tests only (real Postgres and Redis)
 	@pnpm exec vitest run --project integration
+
+test-docker: setup ## Docker paths on a real engine: images, compose files, Testcontainers, devcontainer
+	@docker info >/dev/null 2>&1 || { echo "✗ no Docker engine answers: start Docker (or run 'make docker-offline' on a machine that cannot pull images), then retry"; exit 1; }
+	@pnpm exec vitest run --project docker
 
 test-e2e: setup ## Browser tests only (Playwright + Chromium; screenshots in apps/web/e2e-artifacts)
 	@$(PLAYWRIGHT)

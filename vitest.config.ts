@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: sources.map((dir) => `${dir}/*.test.ts`),
-          exclude: [...ignored, '**/*.int.test.ts'],
+          exclude: [...ignored, '**/*.int.test.ts', '**/*.docker.test.ts'],
           environment: 'node',
         },
       },
@@ -34,6 +34,21 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Separate processes: tests spawn and kill workers, and a crash must not take others down.
           pool: 'forks',
+        },
+      },
+      {
+        // `make test-docker`: the real engine, images, compose files and devcontainer. One file
+        // at a time: they share the engine, and builds already use both cores.
+        extends: true,
+        test: {
+          name: 'docker',
+          include: ['scripts/docker/**/*.docker.test.ts'],
+          exclude: ignored,
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          pool: 'forks',
+          fileParallelism: false,
         },
       },
     ],

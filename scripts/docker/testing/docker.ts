@@ -1,0 +1,158 @@
+import { execFileSync, type SpawnSyncOptions, spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The kit of `make test-docker` (scripts/docker/*.docker.test.ts): the real docker CLI, engine
+// and compose, nothing re-implemented. Every name a test creates starts with `testPrefix` so a
+// failed run's leftovers are easy to find (`docker ps -a --filter name=tdock-`).
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const testPrefix = 'tdock';
+
+export type RunResult = { status: number; stdout: string; stderr: string; output: string };
+
+/** Runs a command to completion, never throwing: tests assert on status and output. */
+export function run(
+  command: string,
+  args: string[],
+  options: SpawnSyncOptions & { timeoutMs?: number } = {},
+): RunResult {
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: options.timeoutMs ?? 600_000,
+    ...options,
+  });
+  const stdout = String(result.stdout ?? '');
+  const stderr = String(result.stderr ?? '');
+  return {
+    status: result.status ?? -1,
+    stdout,
+    stderr,
+    output: `${stdout}${stderr}${result.error ? String(result.error) : ''}`,
+  };
+}
+
+export const docker = (args: string[], options?: Parameters<typeof run>[2]) =>
+  run('docker', args, options);
+
+/** `docker …` that must succeed: throws with its output otherwise. */
+export function dockerOk(args: string[], options?: Parameters<typeof run>[2]): string {
+  const result = docker(args, options);
+  if (result.status !== 0) {
+    throw new Error(
+      `docker ${args.join(' ')} exited ${result.status}:\n${result.output.slice(-4000)}`,
+    );
+  }
+  return result.stdout.trim();
+}
+
+/** The commit the images are labelled with (the working tree's HEAD). */
+export function headSha(): string {
+  return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+}
+
+/** A container's health as Docker's own HEALTHCHECK sees it: starting, healthy, unhealthy, none. */
+export function healthOf(container: string): string {
+  const result = docker([
+    'inspect',
+    '-f',
+    '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
+    container,
+  ]);
+  return result.status === 0 ? result.stdout.trim() : 'missing';
+}
+
+/** Waits until every container reports healthy by `docker inspect`; throws with their logs if not. */
+export async function waitHealthy(containers: string[], timeoutMs = 120_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const states = containers.map((c) => [c, healthOf(c)] as const);
+    if (states.every(([, s]) => s === 'healthy')) return Date.now() - started;
+    const bad = states.find(([, s]) => s === 'unhealthy' || s === 'missing');
+    if (bad || Date.now() - started > timeoutMs) {
+      const logs = containers.map((c) => `--- ${c}\n${docker(['logs', '--tail', '40', c]).output}`);
+      throw new Error(
+        `not healthy: ${states.map(([c, s]) => `${c}=${s}`).join(', ')}\n${logs.join('\n')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Runs a command in the background, keeping its output (for `make up`, long imports, …). */
+export function background(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
+  let output = '';
+  const child = spawn(command, args, {
+    ...options,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  return {
+    child,
+    output: () => output,
+    exited,
+    /** Signals the whole process group, as Ctrl-C in a terminal would. */
+    signal: (name: NodeJS.Signals) => {
+      if (child.pid && child.exitCode === null) process.kill(-child.pid, name);
+    },
+  };
+}
+
+/** True when the local images are this repo's offline stand-ins (.ci/docker-offline). */
+export function usingStandIns(): boolean {
+  const label = docker([
+    'image',
+    'inspect',
+    '-f',
+    '{{index .Config.Labels "template.stand-in"}}',
+    'postgres:15-alpine',
+  ]);
+  return label.status === 0 && label.stdout.trim() !== '' && label.stdout.trim() !== '<no value>';
+}
+
+export type App = 'web' | 'worker';
+
+/**
+ * Builds an app's production image from its real, unmodified Dockerfile, as the deploy workflow
+ * does (repository root as context, GIT_SHA passed). Docker's layer cache makes the second call
+ * in a run take seconds, so each test file may call it.
+ */
+export function buildImage(
+  app: App,
+  options: { tag?: string; sha?: string; dockerfile?: string; context?: string } = {},
+): string {
+  const sha = options.sha ?? headSha();
+  const tag = options.tag ?? `${testPrefix}/${app}:sha-${sha}`;
+  const result = docker(
+    [
+      'build',
+      '--progress=plain',
+      '-f',
+      options.dockerfile ?? path.join('apps', app, 'Dockerfile'),
+      '--build-arg',
+      `GIT_SHA=${sha}`,
+      '-t',
+      tag,
+      options.context ?? '.',
+    ],
+    { cwd: options.context ? undefined : repoRoot, timeoutMs: 900_000 },
+  );
+  if (result.status !== 0) {
+    throw new Error(`docker build of ${app} failed:\n${result.output.slice(-6000)}`);
+  }
+  return tag;
+}

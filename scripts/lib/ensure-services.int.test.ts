@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testEnv, withDatabase } from '@app/db/testing';
+import { freePort } from '@app/db/testing/processes';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -42,6 +43,10 @@ async function runServices(extraEnv: Record<string, string>) {
       DATABASE_URL: withDatabase(serverUrl, database),
       REDIS_URL: redisUrl,
       NO_COLOR: '1',
+      // Free ports: `make up` names a foreign holder of these before starting compose, and the
+      // servers of this machine hold the defaults (the real engine's path is in scripts/docker/).
+      POSTGRES_PORT: String(await freePort()),
+      REDIS_PORT: String(await freePort()),
       ...extraEnv,
     },
   });

@@ -1,8 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { dockerStatus } from './docker.ts';
+import {
+  type ComposeProject,
+  composeProject,
+  composeStreaming,
+  dockerStatus,
+  missingImages,
+  portHolder,
+  portsInConflict,
+  pullFailureReason,
+} from './docker.ts';
 import type { ScriptsEnv } from './env.ts';
-import { die, ok, step } from './output.ts';
-import { probePostgres, probeRedis, where } from './services.ts';
+import { die, dieWith, ok, step } from './output.ts';
+import { portInUse, probePostgres, probeRedis, where } from './services.ts';
 
 /**
  * Makes Postgres and Redis available: from docker compose when an engine answers, otherwise the
@@ -16,14 +24,12 @@ export async function ensureServices(env: ScriptsEnv): Promise<'compose' | 'exis
   }
   const docker = dockerStatus();
   if (docker.engine && docker.compose) {
+    const project = composeProject();
+    // Before compose: a port held by someone else is named here, instead of a half-started project.
+    await dieOnForeignPorts(env, project, [env.POSTGRES_PORT, env.REDIS_PORT]);
     step('starting Postgres and Redis with docker compose (waits until healthy)');
-    const result = spawnSync('docker', ['compose', 'up', '-d', '--wait'], { stdio: 'inherit' });
-    if (result.status !== 0) {
-      die(
-        'docker compose up failed (see above)',
-        'a port taken? set POSTGRES_PORT/REDIS_PORT in .env and the URLs to match; `make doctor` checks it',
-      );
-    }
+    const result = await composeStreaming(['up', '-d', '--wait']);
+    if (result.status !== 0) await explainComposeFailure(env, project, result.output);
     await expectReachable(env, 'compose started them');
     return 'compose';
   }
@@ -97,4 +103,90 @@ async function waitForExisting(env: ScriptsEnv, timeoutMs = 60_000) {
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+type Problem = { message: string; fix: string };
+
+const existingFix =
+  'or set SERVICES=existing in .env to use Postgres and Redis already running at DATABASE_URL and REDIS_URL';
+
+/**
+ * Why `docker compose up` failed, told from what is true afterwards (an image the engine still
+ * does not have was not pulled) and from the daemon's words (a bind error names the port).
+ */
+async function explainComposeFailure(
+  env: ScriptsEnv,
+  project: ComposeProject | undefined,
+  output: string,
+): Promise<never> {
+  const missing = project ? missingImages(project) : [];
+  if (missing.length > 0) {
+    const reason = pullFailureReason(output);
+    dieWith(
+      missing.map(({ service, image }) => ({
+        message: `cannot pull image ${image} (service ${service}): ${reason}`,
+        fix: `check the image name in docker-compose.yml (or an override file) and that the registry answers (\`docker pull ${image}\`); ${existingFix}`,
+      })),
+    );
+  }
+  const ports = portsInConflict(output);
+  if (ports.length > 0) await dieOnForeignPorts(env, project, ports, true);
+  die(
+    'docker compose up failed (see its output above)',
+    '`docker compose ps -a` and `docker compose logs` show what the services said; `make doctor` checks ports, Docker and .env',
+  );
+}
+
+/** Exits naming each port among `ports` that something other than this compose project holds. */
+async function dieOnForeignPorts(
+  env: ScriptsEnv,
+  project: ComposeProject | undefined,
+  ports: number[],
+  knownTaken = false,
+) {
+  const problems: Problem[] = [];
+  for (const port of ports) {
+    if (!knownTaken && !(await portInUse(port))) continue;
+    const holder = portHolder(port, project?.name);
+    if (holder.kind === 'ours') continue;
+    problems.push(await portProblem(env, port, holder));
+  }
+  if (problems.length > 0) dieWith(problems);
+}
+
+async function portProblem(
+  env: ScriptsEnv,
+  port: number,
+  holder: Exclude<ReturnType<typeof portHolder>, { kind: 'ours' }>,
+): Promise<Problem> {
+  const isRedis = port === env.REDIS_PORT && port !== env.POSTGRES_PORT;
+  const [variable, url, service] = isRedis
+    ? ['REDIS_PORT', 'REDIS_URL', 'Redis']
+    : ['POSTGRES_PORT', 'DATABASE_URL', 'Postgres'];
+  const by =
+    holder.kind === 'container'
+      ? `container ${holder.container} (not this compose project's)`
+      : holder.process
+        ? `${holder.process} on the host`
+        : 'a process on the host';
+  const free = await freePortAfter(port, [
+    env.POSTGRES_PORT,
+    env.REDIS_PORT,
+    env.PORT,
+    env.WORKER_HEALTH_PORT,
+  ]);
+  const other = free ? `${variable}=${free}` : `${variable} to a free port`;
+  return {
+    message: `port ${port} (${variable}) is taken by ${by}: compose cannot publish ${service} there`,
+    fix: `set ${other} in .env and the port in ${url} to match, or set SERVICES=existing in .env to use the ${service} on port ${port} (${url} must point at it)`,
+  };
+}
+
+/** A free port just above `port` to suggest, skipping the ones .env already uses. */
+async function freePortAfter(port: number, taken: number[]): Promise<number | undefined> {
+  for (let candidate = port + 1; candidate < port + 50 && candidate <= 65_535; candidate++) {
+    if (taken.includes(candidate)) continue;
+    if (!(await portInUse(candidate))) return candidate;
+  }
+  return undefined;
 }

@@ -22,3 +22,9 @@ export function die(message: string, fix?: string): never {
   console.error(`${red('✗')} ${message}${fix ? `\n  ${fix}` : ''}`);
   process.exit(1);
 }
+
+/** Like die, for several problems at once: each line with its fix, then exit 1. */
+export function dieWith(problems: { message: string; fix: string }[]): never {
+  for (const { message, fix } of problems) console.error(`${red('✗')} ${message}\n  ${fix}`);
+  process.exit(1);
+}

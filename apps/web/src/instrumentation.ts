@@ -3,5 +3,7 @@
  * module so the Edge bundle never sees process.exit.
  */
 export async function register() {
-  if (process.env.NEXT_RUNTIME === 'nodejs') await import('./instrumentation-node');
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  const node = await import('./instrumentation-node');
+  await node.start();
 }

@@ -1,4 +1,6 @@
 import { execFileSync, type SpawnSyncOptions, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -155,4 +157,40 @@ export function buildImage(
     throw new Error(`docker build of ${app} failed:\n${result.output.slice(-6000)}`);
   }
   return tag;
+}
+
+/**
+ * A throwaway clone of the committed HEAD, for tests that run `make` as a user would: what they
+ * see is what was committed, never this working tree's .env, node_modules or build output.
+ */
+export function cloneHead(label: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), `${label}-clone-`));
+  for (const args of [
+    ['clone', '--quiet', '--no-checkout', repoRoot, dir],
+    ['-C', dir, 'checkout', '--quiet', '--detach', headSha()],
+  ]) {
+    const result = run('git', args);
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed:\n${result.output}`);
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The environment a developer's shell would give `make` in a clone: the test runner's own
+ * variables (NODE_ENV=test, VITEST_*, npm_*, this repo's bin folders on PATH) would leak into the
+ * apps and pass for their configuration, so only the machine's basics and proxies are kept.
+ */
+export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const kept = Object.entries(process.env).filter(
+    ([key]) =>
+      ['HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ'].includes(key) ||
+      /^(https?_proxy|no_proxy|all_proxy|NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|DOCKER_HOST|DOCKER_CONFIG)$/i.test(
+        key,
+      ),
+  );
+  const PATH = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir && !dir.startsWith(repoRoot))
+    .join(path.delimiter);
+  return { ...Object.fromEntries(kept), PATH, ...extra };
 }

@@ -38,6 +38,38 @@ export function services(): Services {
   return created;
 }
 
+/**
+ * Resolves true once the Redis connection is ready (at once when it is), false after `ms`. The
+ * producer connection has the offline queue off, so a command sent while it is still connecting
+ * fails instead of waiting: callers that must tell "not yet connected" from "down" wait here.
+ */
+export function whenRedisReady(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  if (redis.status === 'end') return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.once('ready', onReady);
+  });
+}
+
+/**
+ * Called once at server start (instrumentation): opens the Redis connection before the first
+ * request, so the first health probe and the first upload do not fail on a connection still being
+ * made. Waits at most `ms`; a Redis that is down then is reported by /api/health, not hidden.
+ */
+export async function connectServices(ms = 3000): Promise<void> {
+  const { redis, logger } = services();
+  if (!(await whenRedisReady(redis, ms))) {
+    logger.warn('redis not reachable at start; /api/health answers 503 until it is');
+  }
+}
+
 /** Closes the pool, the queues and the Redis connection (tests; a graceful shutdown). */
 export async function closeServices(): Promise<void> {
   const current = globalForServices.__appServices;

@@ -86,10 +86,7 @@ export function route<C>(handler: Handler<C>): Handler<C> {
           { 'retry-after': '5' },
         );
       }
-      services().logger.error(
-        { err: error instanceof Error ? error.message : String(error), url: request.url },
-        'unhandled error in route',
-      );
+      services().logger.error({ err: error, url: request.url }, 'unhandled error in route');
       return errorResponse(new ApiError(500, 'internal', 'something went wrong on our side'));
     }
   };

@@ -40,11 +40,18 @@ export function proxy(request: NextRequest) {
 
 function withSecurityHeaders(response: NextResponse, csp: string): NextResponse {
   response.headers.set('content-security-policy', csp);
+  // Only when the operator said the site is HTTPS: over plain HTTP browsers ignore it anyway, and
+  // a wrong guess would lock browsers out of an HTTP-only site for a year.
+  if (hstsEnabled()) response.headers.set('strict-transport-security', HSTS);
   for (const [name, value] of Object.entries(staticSecurityHeaders)) {
     response.headers.set(name, value);
   }
   return response;
 }
+
+const HSTS = 'max-age=31536000';
+const hstsEnabled = () =>
+  env().NODE_ENV === 'production' && Boolean(env().PUBLIC_URL?.startsWith('https://'));
 
 let cachedConfig: AccessConfig | undefined;
 
@@ -65,6 +72,8 @@ function accessConfig(): AccessConfig {
 
 export const config = {
   // Everything except Next's hashed build assets (public code, no secrets, cached forever).
-  // Prefetches are not excluded: they fetch page data and must be authenticated too.
-  matcher: ['/((?!_next/static/|_next/image).*)'],
+  // Prefetches are not excluded: they fetch page data and must be authenticated too. The trailing
+  // slash matters: without it `/_next/staticfoo` would skip auth and headers. The image optimizer
+  // (`/_next/image`) is not excluded: the app has no images, and browsers send the credentials.
+  matcher: ['/((?!_next/static/).*)'],
 };

@@ -97,8 +97,9 @@ export function route<C>(handler: Handler<C>): Handler<C> {
  * send it (browsers preflight that content type).
  */
 export async function readJson(request: Request): Promise<unknown> {
-  const type = request.headers.get('content-type') ?? '';
-  if (!type.startsWith('application/json')) {
+  // The media type exactly, parameters (charset) aside: `application/jsonx` is not JSON.
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
     throw new ApiError(
       415,
       'expected_json',

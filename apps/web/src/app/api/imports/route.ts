@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { env } from '@/env';
+import { clientAddress } from '@/server/client-address.server';
 import { ApiError, errorResponse, parseInput, route } from '@/server/http.server';
 import { createImport, listImports } from '@/server/imports.server';
-import { clientAddress, hitRateLimit } from '@/server/rate-limit.server';
+import { hitRateLimit } from '@/server/rate-limit.server';
 import { services } from '@/server/services.server';
 
 export const dynamic = 'force-dynamic';

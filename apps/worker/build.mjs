@@ -1,11 +1,14 @@
 // Bundles the worker and the migrate command into dist/ for the production image: one file each,
-// no node_modules needed at run time. The SQL migrations are copied beside them.
+// no node_modules needed at run time. The SQL migrations are copied beside them. Tests pass another
+// output folder as the first argument, so a test's bundle never races the image build's.
+const outdir = process.argv[2] ?? 'dist';
+
 import { cp } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 await build({
   entryPoints: { main: 'src/main.ts', migrate: '../../db/src/cli/migrate.ts' },
-  outdir: 'dist',
+  outdir,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -17,4 +20,4 @@ await build({
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
 });
-await cp('../../db/migrations', 'dist/migrations', { recursive: true });
+await cp('../../db/migrations', `${outdir}/migrations`, { recursive: true });

@@ -70,6 +70,8 @@ export async function startRedisServer(options: {
   appendonly: boolean;
   port?: number;
   dir?: string;
+  /** Require this password (AUTH), as a managed Redis does. */
+  requirepass?: string;
 }): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'test-redis-'));
@@ -79,6 +81,7 @@ export async function startRedisServer(options: {
       ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
       ...['--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec'],
       ...['--maxmemory-policy', 'noeviction'],
+      ...(options.requirepass ? ['--requirepass', options.requirepass] : []),
     ],
     { stdio: 'ignore' },
   );
@@ -89,6 +92,7 @@ export async function startRedisServer(options: {
     if (child.exitCode !== null)
       throw new Error(`redis-server on ${port} exited (is it installed?)`);
     const client = new Redis(url, {
+      password: options.requirepass,
       lazyConnect: true,
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,

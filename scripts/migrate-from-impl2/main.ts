@@ -116,7 +116,7 @@ const pgFacts: SourceFacts = await sourceFacts(sourcePg)
   .finally(() => sourcePg.end({ timeout: 1 }));
 const sourceRedisFacts = await redisFacts(sourceRedis);
 ok(
-  `source: PostgreSQL ${pgFacts.version}, ${databaseName(source.databaseUrl)} ${formatBytes(pgFacts.bytes)} in ${pgFacts.tables} tables (~${pgFacts.rowsEstimate} rows); Redis ${sourceRedisFacts.version}, ${sourceRedisFacts.keys} keys`,
+  `source: PostgreSQL ${pgFacts.version}, ${databaseName(source.databaseUrl)} ${formatBytes(pgFacts.bytes)} in ${pgFacts.tables} tables (${rowsText(pgFacts.rowsEstimate)}); Redis ${sourceRedisFacts.version}, ${sourceRedisFacts.keys} keys`,
 );
 
 const localDump = clientMajor('pg_dump');
@@ -418,4 +418,8 @@ async function keysOnlyInTarget(targetClient: Redis, sourceClient: Redis): Promi
     });
   } while (cursor !== '0' && foreign.length < 100);
   return foreign;
+}
+
+function rowsText(estimate: number | undefined): string {
+  return estimate === undefined ? 'rows unknown: tables never analyzed' : `~${estimate} rows`;
 }

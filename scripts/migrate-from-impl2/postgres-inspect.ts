@@ -48,26 +48,34 @@ export async function serverFacts(sql: Sql): Promise<ServerFacts> {
 export type SourceFacts = ServerFacts & {
   bytes: number;
   tables: number;
-  rowsEstimate: number;
+  /** From the planner's statistics; undefined when a table was never analyzed (reltuples -1). */
+  rowsEstimate: number | undefined;
   encoding: string;
 };
 
 export async function sourceFacts(sql: Sql): Promise<SourceFacts> {
   const server = await serverFacts(sql);
-  const [row] = await sql<{ bytes: string; tables: number; rows: string; encoding: string }[]>`
+  const [row] = await sql<
+    { bytes: string; tables: number; rows: string; unanalyzed: number; encoding: string }[]
+  >`
     select pg_database_size(current_database())::text as bytes,
            (select count(*)::int from pg_tables
              where schemaname not in ('pg_catalog', 'information_schema')) as tables,
            (select coalesce(sum(greatest(reltuples, 0)), 0)::bigint::text from pg_class
              where relkind = 'r' and relnamespace not in
                ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)) as rows,
+           (select count(*)::int from pg_class
+             where relkind = 'r' and reltuples < 0 and relnamespace not in
+               ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)) as unanalyzed,
            pg_encoding_to_char(encoding) as encoding
       from pg_database where datname = current_database()`;
   return {
     ...server,
     bytes: Number(row?.bytes ?? 0),
     tables: row?.tables ?? 0,
-    rowsEstimate: Number(row?.rows ?? 0),
+    // A restored dump that autovacuum has not reached yet says -1 for every table: "~0 rows"
+    // would be a lie, so the plan says the count is unknown.
+    rowsEstimate: row?.unanalyzed ? undefined : Number(row?.rows ?? 0),
     encoding: row?.encoding ?? 'UTF8',
   };
 }

@@ -8,6 +8,7 @@ import {
   redisUrl,
 } from '@app/db/config';
 import { z } from 'zod';
+import { parseTrustedProxies } from './server/client-address.server';
 
 const RATE_LIMIT = /^(\d+)\s*\/\s*(\d*)\s*(seconds?|sec|s|minutes?|min|m|hours?|h|days?|d)$/i;
 const RATE_WINDOWS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -70,6 +71,19 @@ export const webEnvSchema = z
       .transform((value) => new URL(value).origin)
       .optional(),
     IMPORT_RATE_LIMIT: rateLimit.default({ max: 10, windowMs: 60_000 }),
+    // Peers whose X-Forwarded-* headers are believed (IPs or CIDR ranges, comma-separated): the
+    // reverse proxy in front of the app. Unset: nobody's; the socket address is the client.
+    TRUSTED_PROXIES: z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        try {
+          return parseTrustedProxies(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
   })
   .superRefine((value, ctx) => {
     const { BASIC_AUTH_USER: user, BASIC_AUTH_PASSWORD: password } = value;

@@ -1,6 +1,7 @@
 import { EnvError } from '@app/db/config';
 import { env } from './env';
-import { connectServices } from './server/services.server';
+import { installClientAddress } from './server/client-address.server';
+import { connectServices, services } from './server/services.server';
 
 // Validate the environment before any request is served: one line per problem, exit 1.
 try {
@@ -12,6 +13,18 @@ try {
   );
   process.exit(1);
 }
+
+// Before the first request is handled: which peer's X-Forwarded-For to believe (defect: a client
+// could pick its own rate-limit bucket). A proxy we ignore is named once, with the fix.
+const warned = new Set<string>();
+installClientAddress(env().TRUSTED_PROXIES, (peer) => {
+  if (warned.has(peer) || warned.size >= 20) return;
+  warned.add(peer);
+  services().logger.warn(
+    { peer },
+    `X-Forwarded-For from ${peer} ignored: if ${peer} is your reverse proxy, add it (or its network) to TRUSTED_PROXIES (docs/security.md › Client address)`,
+  );
+});
 
 /** Runs before the first request is served: Redis is connected by then (see connectServices). */
 export async function start(): Promise<void> {

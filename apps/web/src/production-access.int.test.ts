@@ -108,6 +108,8 @@ describe('production access control (next build output)', () => {
         BASIC_AUTH_USER: user,
         BASIC_AUTH_PASSWORD: password,
         IMPORT_RATE_LIMIT: '3/minute',
+        // This test plays the reverse proxy: its X-Forwarded-For names the client.
+        TRUSTED_PROXIES: '127.0.0.1',
       }),
       start({ PUBLIC_DEMO: 'true' }),
     ]);

@@ -5,7 +5,7 @@ import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';
 import { startJobRuntime } from './jobs/runtime.ts';
 import { registerSchedules } from './jobs/schedules.ts';
-import { createLogger } from './lib/logger.ts';
+import { createLogger, watchErrors } from './lib/logger.ts';
 import { createProducerConnection, createWorkerConnection, pingRedis } from './lib/redis.ts';
 
 const env = loadWorkerEnv();
@@ -15,19 +15,17 @@ const logger = createLogger({
   level: env.LOG_LEVEL,
   format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
   version,
+  secrets: [env.DATABASE_URL, env.REDIS_URL],
 });
 
 // After an uncaught exception the process state is unknown: log it as one JSON record and exit,
 // so Docker's restart policy starts a clean worker; its jobs resume from their checkpoints.
 process.on('uncaughtException', (error) => {
-  logger.fatal({ err: error.message, stack: error.stack }, 'uncaught exception: exiting');
+  logger.fatal({ err: error }, 'uncaught exception: exiting');
   process.exit(1);
 });
 process.on('unhandledRejection', (reason) => {
-  logger.error(
-    { err: reason instanceof Error ? reason.message : String(reason) },
-    'unhandled rejection',
-  );
+  logger.error({ err: reason }, 'unhandled rejection');
 });
 
 // The pool covers every concurrent job plus the readiness probe.
@@ -35,10 +33,8 @@ const db = createDb(env.DATABASE_URL, {
   max: env.WORKER_CONCURRENCY + 2,
   applicationName: 'worker',
 });
-const connection = createWorkerConnection(env.REDIS_URL);
-connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-const events = createProducerConnection(env.REDIS_URL);
-events.on('error', () => {}); // reported through `connection` already
+const connection = watchErrors(createWorkerConnection(env.REDIS_URL), logger, 'redis');
+const events = watchErrors(createProducerConnection(env.REDIS_URL), logger, 'redis:events');
 
 await warnAboutEvictionPolicy();
 
@@ -92,7 +88,7 @@ try {
   schedulesRegistered = true;
 } catch (error) {
   logger.error(
-    { err: error instanceof Error ? error.message : String(error) },
+    { err: error },
     'job schedules could not be registered (check REPORT_CRON and CLEANUP_CRON)',
   );
   await runtime.close(1000);
@@ -115,6 +111,12 @@ async function shutdown(signal: string) {
     { signal, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     'shutting down: finishing active jobs',
   );
+  // While Redis is down, closing the workers and QUIT wait for a reconnect that never comes: give
+  // up a few seconds after the job deadline; the jobs are taken over after the stall check.
+  setTimeout(() => {
+    logger.error('shutdown did not complete (is Redis reachable?): exiting');
+    process.exit(1);
+  }, env.SHUTDOWN_TIMEOUT_MS + 5000).unref();
   const graceful = await runtime.close(env.SHUTDOWN_TIMEOUT_MS);
   await connection.quit().catch(() => connection.disconnect());
   events.disconnect();

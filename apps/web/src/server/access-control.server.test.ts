@@ -11,7 +11,9 @@ const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 function request(method: string, pathname: string, headers: Record<string, string> = {}) {
-  return { method, pathname, headers: new Headers({ host: 'app.example.com', ...headers }) };
+  // As Coolify's proxy (a trusted one) forwards an HTTPS request.
+  const forwarded = { host: 'app.example.com', 'x-forwarded-proto': 'https' };
+  return { method, pathname, headers: new Headers({ ...forwarded, ...headers }) };
 }
 const sameOrigin = { origin: 'https://app.example.com' };
 const signedIn = { authorization: basic(credentials.user, credentials.password) };
@@ -99,12 +101,23 @@ describe('originAllowed', () => {
         headers({
           host: 'web:3000',
           'x-forwarded-host': 'app.example.com',
+          'x-forwarded-proto': 'https',
           origin: 'https://app.example.com',
         }),
         undefined,
       ),
     ).toBe(true);
     expect(originAllowed(headers({ origin: 'https://app.example.com' }), undefined)).toBe(false);
+  });
+
+  it('without PUBLIC_URL the scheme must match too', () => {
+    const plain = { host: 'a.test:3000' };
+    for (const origin of ['https://a.test:3000', 'ws://a.test:3000', 'ftp://a.test:3000']) {
+      expect(originAllowed(headers({ ...plain, origin }), undefined), origin).toBe(false);
+    }
+    const tls = { host: 'a.test', 'x-forwarded-proto': 'https' };
+    expect(originAllowed(headers({ ...tls, origin: 'https://a.test' }), undefined)).toBe(true);
+    expect(originAllowed(headers({ ...tls, origin: 'http://a.test' }), undefined)).toBe(false);
   });
 
   it('with PUBLIC_URL requires exactly its origin, scheme included', () => {

@@ -97,16 +97,20 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /**
- * PUBLIC_URL set: Origin must be exactly its origin (scheme, host, port). Unset: Origin's host
- * must be the host the client addressed: X-Forwarded-Host from Coolify's proxy, else Host.
+ * PUBLIC_URL set: Origin must be exactly its origin (scheme, host, port). Unset: Origin must be
+ * the scheme and host the client addressed: X-Forwarded-Proto and X-Forwarded-Host from a trusted
+ * proxy (client-address.server.ts drops them from anyone else; Next then fills them from the
+ * socket and Host), else http and Host.
  */
 export function originAllowed(headers: Headers, publicUrl: string | undefined): boolean {
   const origin = headers.get('origin');
   if (!origin || !URL.canParse(origin)) return false; // also "null" (sandboxed frames, file://)
   const parsed = new URL(origin);
   if (publicUrl) return parsed.origin === publicUrl;
-  const host = headers.get('x-forwarded-host')?.split(',')[0]?.trim() || headers.get('host');
-  return Boolean(host) && parsed.host === host?.toLowerCase();
+  const first = (name: string) => headers.get(name)?.split(',')[0]?.trim().toLowerCase();
+  const host = first('x-forwarded-host') || first('host');
+  const scheme = first('x-forwarded-proto') || 'http';
+  return Boolean(host) && parsed.protocol === `${scheme}:` && parsed.host === host;
 }
 
 export const wwwAuthenticate = `Basic realm="${REALM}", charset="UTF-8"`;

@@ -5,6 +5,7 @@ import {
   eventsKey,
   type StreamEntry,
 } from '@app/worker/contracts';
+import { watchErrors } from '@app/worker/logger';
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 import { services } from './services.server';
@@ -30,8 +31,11 @@ class EventHub {
     this.running = true;
     const key = eventsKey(env().QUEUE_PREFIX);
     // A blocking connection of its own: XREAD BLOCK would stall every other command on it.
-    this.redis ??= createWorkerConnection(env().REDIS_URL);
-    this.redis.on('error', () => {});
+    this.redis ??= watchErrors(
+      createWorkerConnection(env().REDIS_URL),
+      services().logger,
+      'redis:events',
+    );
     let lastId = '$';
     while (this.running) {
       try {
@@ -51,7 +55,7 @@ class EventHub {
           }
         }
       } catch (error) {
-        services().logger.debug({ err: (error as Error).message }, 'events reader: retrying');
+        services().logger.debug({ err: error }, 'events reader: retrying');
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }

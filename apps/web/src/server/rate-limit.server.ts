@@ -49,13 +49,3 @@ async function connected(redis: Redis): Promise<void> {
   ]);
   clearTimeout(timer);
 }
-
-/**
- * The client's address as Coolify's proxy (Traefik or Caddy) saw it: the last X-Forwarded-For
- * entry, which the nearest proxy appends and a client cannot forge (entries to its left can be).
- * Without a proxy, Next fills the header from the socket. docs/security.md › Rate limits.
- */
-export function clientAddress(headers: Headers): string {
-  const hops = headers.get('x-forwarded-for')?.split(',') ?? [];
-  return hops.at(-1)?.trim() || 'unknown';
-}

@@ -5,7 +5,7 @@ import {
   createQueues,
   type Queues,
 } from '@app/worker/contracts';
-import { createLogger, type Logger } from '@app/worker/logger';
+import { createLogger, type Logger, watchErrors } from '@app/worker/logger';
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 
@@ -24,13 +24,13 @@ export function services(): Services {
     level: e.LOG_LEVEL,
     format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
     version,
+    secrets: [e.DATABASE_URL, e.REDIS_URL, e.BASIC_AUTH_PASSWORD],
   });
-  const redis = createProducerConnection(e.REDIS_URL);
-  redis.on('error', (error) => logger.debug({ err: error.message }, 'redis connection error'));
+  const redis = watchErrors(createProducerConnection(e.REDIS_URL), logger, 'redis');
   const created: Services = {
     db: createDb(e.DATABASE_URL, { max: 10, connectTimeout: 2, applicationName: 'web' }),
     redis,
-    queues: createQueues(redis, e.QUEUE_PREFIX),
+    queues: createQueues(redis, e.QUEUE_PREFIX, logger),
     logger,
     version,
   };

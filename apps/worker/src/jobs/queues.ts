@@ -1,15 +1,22 @@
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import { type Logger, watchErrors } from '../lib/logger.ts';
 import { type JobDefinition, jobOptions, type QueueName, queueNames } from './define.ts';
 
 export type Queues = Record<QueueName, Queue>;
 
-/** One Queue per name sharing one connection; create once per process, never per request. */
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const entries = queueNames.map(
-    (name) => [name, new Queue(name, { connection, prefix })] as const,
-  );
+/**
+ * One Queue per name sharing one connection; create once per process, never per request. With a
+ * logger, each queue's errors are logged (one redacted line per code); without one, BullMQ prints
+ * them with console.error (tests and scripts only).
+ */
+export function createQueues(connection: Redis, prefix: string, logger?: Logger): Queues {
+  const entries = queueNames.map((name) => {
+    const queue = new Queue(name, { connection, prefix });
+    if (logger) watchErrors(queue, logger, `queue:${name}`);
+    return [name, queue] as const;
+  });
   return Object.fromEntries(entries) as Queues;
 }
 

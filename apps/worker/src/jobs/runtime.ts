@@ -2,7 +2,7 @@ import type { DbClient } from '@app/db';
 import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { publishEvent } from '../lib/events.ts';
-import type { Logger } from '../lib/logger.ts';
+import { type Logger, watchErrors } from '../lib/logger.ts';
 import { type QueueName, queueNames } from './define.ts';
 import type { JobContext, JobSettings, RegisteredJob } from './handler.ts';
 import { closeQueues, createQueues, type Queues } from './queues.ts';
@@ -61,7 +61,7 @@ export function createProcessor(
 export function startJobRuntime(options: RuntimeOptions): JobRuntime {
   const controller = new AbortController();
   const events = options.events;
-  const queues = createQueues(options.connection, options.prefix);
+  const queues = createQueues(options.connection, options.prefix, options.logger);
   const processor = createProcessor(options.registry, {
     queues,
     redis: options.connection,
@@ -73,7 +73,7 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
     publish: (event) => {
       if (!events) return;
       publishEvent(events, options.prefix, event).catch((error: Error) =>
-        options.logger.debug({ err: error.message }, 'live event not published'),
+        options.logger.debug({ err: error }, 'live event not published'),
       );
     },
   });
@@ -95,13 +95,16 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
         metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       });
       const log = options.logger.child({ queue });
-      // Without an error listener a worker may stop processing after a connection error.
-      worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
+      // Without an error listener a worker may stop processing after a connection error, and
+      // BullMQ would print the error (with a wrong password: the password) with console.error.
+      watchErrors(worker, options.logger, `worker:${queue}`);
       worker.on('failed', (job, error) => {
-        log.warn(
-          { job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message },
-          'job failed',
-        );
+        const where = { job: job?.name, jobId: job?.id, attempt: job?.attemptsMade };
+        // A bad file or payload is the user's: its message is the whole story. Anything else may
+        // be a bug or a fault, and its stack and cause say where.
+        if (error instanceof UnrecoverableError)
+          log.warn({ ...where, reason: error.message }, 'job failed');
+        else log.warn({ ...where, err: error }, 'job failed');
       });
       return worker;
     });

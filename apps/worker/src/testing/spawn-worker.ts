@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type NodeProcess, spawnNode } from '@app/db/testing/processes';
@@ -39,3 +42,31 @@ export async function waitUntilReady(worker: SpawnedWorker, timeoutMs = 30_000):
 }
 
 export { freePort };
+
+/**
+ * The production worker: `node build.mjs` bundles it into a folder of the test's own, which runs
+ * with no node_modules, as in the image. Call `remove` when done.
+ */
+export async function buildWorkerBundle(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'worker-bundle-'));
+  const built = spawnSync(process.execPath, ['build.mjs', dir], {
+    cwd: workerRoot,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`worker build failed:\n${built.stdout}${built.stderr}`);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** `node main.js` from a bundle, with exactly `env` (production, JSON logs unless overridden). */
+export async function spawnWorkerBundle(
+  bundle: string,
+  env: Record<string, string>,
+): Promise<SpawnedWorker> {
+  const port = Number(env.WORKER_HEALTH_PORT ?? (await freePort()));
+  const started = spawnNode(bundle, ['main.js'], {
+    NODE_ENV: 'production',
+    WORKER_HEALTH_PORT: String(port),
+    ...env,
+  });
+  return { ...started, port };
+}

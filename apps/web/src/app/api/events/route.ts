@@ -43,7 +43,7 @@ export async function GET(request: Request) {
       send('retry: 3000\n\n');
       if (!lastEventId) return send('event: ready\ndata: {}\n\n');
       const missed = await eventsSince(lastEventId).catch((error: Error) => {
-        services().logger.debug({ err: error.message }, 'replay failed');
+        services().logger.debug({ err: error }, 'replay failed');
         return undefined;
       });
       if (!missed) return send('event: reset\ndata: {}\n\n');

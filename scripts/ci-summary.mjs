@@ -17,6 +17,12 @@ for (const vitest of vitestRuns) {
   passed += vitest.numPassedTests;
   failed += vitest.numFailedTests;
   skipped += vitest.numPendingTests + vitest.numTodoTests;
+  // A file that failed outside any test (a hook timed out, an import threw) skips its tests:
+  // count it as one failure, or the line would say "0 failed" for a failed run.
+  failed += vitest.testResults.filter(
+    (file) =>
+      file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
 }
 const playwright = read('test-results/playwright.json');
 if (playwright) {

@@ -41,7 +41,7 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
     throw new ApiError(
       413,
       'file_too_large',
-      `the file is ${formatMb(file.size)}; the limit is ${formatMb(max)}`,
+      `the file is ${formatMb(file.size)} (${file.size} bytes); the limit is ${formatMb(max)} (${max} bytes)`,
     );
   }
   const looksLikeCsv = /\.(csv|txt)$/i.test(file.name) || file.type === 'text/csv';

@@ -50,7 +50,7 @@ export function importFile(
  * `open` is called once per pass and must give the same bytes each time.
  */
 export async function importCsv(
-  options: ImportOptions & { open: () => AsyncIterable<Uint8Array> },
+  options: ImportOptions & { open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
 ): Promise<'done' | 'stopped'> {
   try {
     return await runImport(options);
@@ -62,7 +62,7 @@ export async function importCsv(
 }
 
 async function runImport(
-  options: ImportOptions & { open: () => AsyncIterable<Uint8Array> },
+  options: ImportOptions & { open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
 ): Promise<'done' | 'stopped'> {
   const { open, checkpoint, batchSize, sink } = options;
   const sniff = sniffCsv(await readHead(open()));
@@ -110,7 +110,9 @@ async function runImport(
 }
 
 /** The first SNIFF_BYTES of the file (fewer when it is shorter). */
-async function readHead(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+async function readHead(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let length = 0;
   for await (const chunk of chunks) {

@@ -70,7 +70,9 @@ async function runImport(
 
   if (checkpoint.line === 0) {
     let rows = 0;
-    for await (const { line } of csvRecords(open(), sniff.delimiter)) if (line > 1) rows++;
+    for await (const { line } of csvRecords(open(), sniff.delimiter, { positions: false })) {
+      if (line > 1) rows++;
+    }
     if (rows === 0) throw new UnrecoverableError(noRowsMessage);
   }
 

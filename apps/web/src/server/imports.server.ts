@@ -7,7 +7,7 @@ import {
   storeImportFile,
 } from '@app/db';
 import { contactsImport, enqueue, publishEvent } from '@app/worker/contracts';
-import { checkUpload } from '@app/worker/csv';
+import { checkCsvUpload } from '@app/worker/csv';
 import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
 import { env } from '../env';
 import { ApiError, notFound } from './http.server';
@@ -53,7 +53,7 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
   const bytes = await file.bytes();
   // The head's rules (email column, header only…) plus UTF-8 and NUL over every byte: a file the
   // worker would refuse is refused here, before anything is stored.
-  const checked = checkUpload(bytes);
+  const checked = checkCsvUpload(bytes);
   if (!checked.ok) {
     const status = checked.code === 'binary' || checked.code === 'not_utf8' ? 415 : 422;
     throw new ApiError(status, checked.code, checked.message);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CELL_MAX_CHARS,
   type ColumnMapping,
-  checkUpload,
+  checkCsvUpload,
   detectDelimiter,
   mapHeaders,
   ROW_MAX_CHARS,
@@ -149,10 +149,10 @@ describe('sniffCsv line ends', () => {
   });
 });
 
-describe('checkUpload', () => {
+describe('checkCsvUpload', () => {
   it('refuses a NUL byte after the first 64 KB, naming its line', () => {
     const rows = 'a@x.com,filler filler\n'.repeat(4000);
-    const result = checkUpload(encode(`email,name\n${rows}b@x.com,\u0000\n`));
+    const result = checkCsvUpload(encode(`email,name\n${rows}b@x.com,\u0000\n`));
     expect(result).toEqual({
       ok: false,
       code: 'binary',
@@ -160,10 +160,10 @@ describe('checkUpload', () => {
     });
   });
   it('refuses a header-only file as the docs promise (422 no_rows)', () => {
-    expect(checkUpload(encode('email,name\r\n'))).toMatchObject({ ok: false, code: 'no_rows' });
+    expect(checkCsvUpload(encode('email,name\r\n'))).toMatchObject({ ok: false, code: 'no_rows' });
   });
   it('accepts a file larger than the sniff window', () => {
     const rows = 'a@x.com\n'.repeat(10_000);
-    expect(checkUpload(encode(`email\n${rows}`)).ok).toBe(true);
+    expect(checkCsvUpload(encode(`email\n${rows}`)).ok).toBe(true);
   });
 });

@@ -261,7 +261,7 @@ export function sniffCsv(bytes: Uint8Array, options: { complete?: boolean } = {}
  * then UTF-8 and NUL bytes over every byte (a NUL deep in a file would otherwise fail the import
  * halfway: Postgres text cannot hold it).
  */
-export function checkUpload(bytes: Uint8Array): SniffResult {
+export function checkCsvUpload(bytes: Uint8Array): SniffResult {
   const sniff = sniffCsv(bytes, { complete: bytes.length <= SNIFF_BYTES });
   if (!sniff.ok) return sniff;
   if (!isUtf8(bytes)) return { ok: false, code: 'not_utf8', message: notUtf8Message };

@@ -83,6 +83,24 @@ describe('csvRecords', () => {
     await expect(read(chunks)).rejects.toThrow(/not UTF-8/);
   });
 
+  it("passes a failure of the source (Postgres gone) through as itself: retried, not the file's fault", async () => {
+    async function* source() {
+      yield bytes('email\na@x.com\n');
+      throw new Error('connection terminated');
+    }
+    const error = await (async () => {
+      for await (const _ of csvRecords(source(), ',')) {
+        // drain
+      }
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(CsvFileError);
+    expect((error as Error).message).toBe('connection terminated');
+  });
+
   it('reads semicolon-separated files', async () => {
     const records = await read([bytes('email;name\na@x.com;"A;B"\n')], ';');
     expect(records[1]?.cells).toEqual(['a@x.com', 'A;B']);

@@ -10,6 +10,7 @@ import { contactsImport, enqueue, publishEvent } from '@app/worker/contracts';
 import { checkCsvUpload } from '@app/worker/csv';
 import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
 import { env } from '../env';
+import { formatMb } from './body-limits';
 import { ApiError, notFound } from './http.server';
 import { services } from './services.server';
 
@@ -39,7 +40,7 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
     throw new ApiError(
       413,
       'file_too_large',
-      `the file is ${formatMb(file.size)}; the limit is ${formatMb(max)}`,
+      `the file is ${formatMb(file.size)} (${file.size} bytes); the limit is ${formatMb(max)} (${max} bytes)`,
     );
   }
   const looksLikeCsv = /\.(csv|txt)$/i.test(file.name) || file.type === 'text/csv';
@@ -73,10 +74,6 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
     () => {},
   );
   return view;
-}
-
-function formatMb(bytes: number) {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 type ImportCursor = { createdAt: Date; id: string };

@@ -1,5 +1,6 @@
 import { contacts } from '@app/db';
 import { and, asc, gt, like, or, sql } from 'drizzle-orm';
+import { boundedExtra } from '../lib/bounded-extra';
 import { ApiError } from './http.server';
 import { services } from './services.server';
 
@@ -9,7 +10,9 @@ export type ContactView = {
   name: string | null;
   company: string | null;
   phone: string | null;
+  /** Bounded in lists (see boundedExtra); `extraTruncated` says when something was cut. */
   extra: Record<string, string>;
+  extraTruncated: boolean;
   updatedAt: string;
 };
 
@@ -59,7 +62,7 @@ export async function searchContacts(options: { q: string; limit: number; cursor
         name: c.name,
         company: c.company,
         phone: c.phone,
-        extra: c.extra,
+        ...boundedExtra(c.extra),
         updatedAt: c.updatedAt.toISOString(),
       }),
     ),

@@ -53,16 +53,20 @@ function cloneWorkingTree(): string {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     cpSync(path.join(repoRoot, file), path.join(dir, file));
   }
+  return dir;
+}
+
+/** Last step of the preparation: every file of the clone, the override included, to uid 1000. */
+function giveCloneToRemoteUser() {
   // On Linux the CLI gives the remote user (`node`, uid 1000 in the image) the host user's uid so
   // the bind-mounted checkout is theirs (updateRemoteUserUID). A root host is the exception: uid 0
   // is taken by root in the image, so `node` stays 1000 and could not write .env, .make or
   // node_modules/.install-stamp in a root-owned checkout. A developer's clone is their own; here
   // the clone is given to uid 1000 to be that developer.
   if (process.getuid?.() === 0) {
-    const chown = run('chown', ['-R', '1000:1000', dir]);
+    const chown = run('chown', ['-R', '1000:1000', clone]);
     if (chown.status !== 0) throw new Error(`chown of the clone failed: ${chown.output}`);
   }
-  return dir;
 }
 
 /** The configuration as the CLI reads it (comments stripped), without its file path. */
@@ -113,6 +117,7 @@ describe('the devcontainer, opened with the Dev Containers CLI', () => {
     const reason = offlineReason();
     if (!reason) {
       console.log(`devcontainer: the real devcontainer.json, ${dockerInDocker} included`);
+      giveCloneToRemoteUser();
       return;
     }
     const config = readConfiguration();
@@ -125,6 +130,7 @@ describe('the devcontainer, opened with the Dev Containers CLI', () => {
     );
     writeFileSync(override, JSON.stringify({ ...config, features }, null, 2));
     configArgs = ['--override-config', override];
+    giveCloneToRemoteUser();
     console.log(
       `devcontainer: OFFLINE (${reason}): using ${path.basename(override)}, the real devcontainer.json without ONLY the ${dockerInDocker} feature`,
     );

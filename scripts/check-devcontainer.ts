@@ -1,4 +1,5 @@
-// `make devcontainer-check`: validates .devcontainer/ without Docker (see devcontainer/check.ts).
+// `make devcontainer-check`: validates .devcontainer/ without an engine, with Compose as the judge
+// of paths (see devcontainer/check.ts).
 import { findRepoRoot } from '@app/db/process-env';
 import { checkDevcontainer } from './devcontainer/check.ts';
 import { die, fail, ok } from './lib/output.ts';

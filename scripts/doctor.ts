@@ -28,10 +28,13 @@ else
 const wantedPnpm = (
   JSON.parse(readFileSync('package.json', 'utf8')) as { packageManager: string }
 ).packageManager.split('@')[1];
+// make puts the pinned pnpm from .make/tools first on PATH, so only a run outside make (or a
+// deleted .make/tools) finds none or another version; no global install is ever needed.
 const pnpm = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-if (pnpm.status !== 0) bad('pnpm not found', `npm i -g pnpm@${wantedPnpm}`);
+const pnpmFix = `run it through make (\`make doctor\`): \`make tools\` installs pnpm ${wantedPnpm} into .make/tools`;
+if (pnpm.status !== 0) bad('pnpm not found', pnpmFix);
 else if (pnpm.stdout.trim() !== wantedPnpm)
-  warn(`pnpm ${pnpm.stdout.trim()} (the repo pins ${wantedPnpm})`, `npm i -g pnpm@${wantedPnpm}`);
+  warn(`pnpm ${pnpm.stdout.trim()} (the repo pins ${wantedPnpm})`, pnpmFix);
 else ok(`pnpm ${wantedPnpm}`);
 
 // .env

@@ -1,8 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkDevcontainer, makeTargetsIn } from './check.ts';
+import { checkDevcontainer as checkDevcontainerWith, makeTargetsIn } from './check.ts';
+import type { ComposeOptions } from './compose-model.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 // Everything the devcontainer names; the check must not need anything else.
@@ -16,7 +18,7 @@ afterEach(() => {
 
 /** A copy of the repository's devcontainer and the files it refers to, ready to break. */
 function copyOfRepo(): string {
-  workspace = mkdtempSync(path.join(tmpdir(), 'devcontainer-check-'));
+  workspace = realpathSync(mkdtempSync(path.join(tmpdir(), 'devcontainer-check-')));
   for (const entry of copied) {
     cpSync(path.join(repoRoot, entry), path.join(workspace, entry), { recursive: true });
   }
@@ -31,12 +33,64 @@ function edit(dir: string, file: string, from: string, to: string) {
   writeFileSync(target, text.replace(from, to));
 }
 
-describe('checkDevcontainer', () => {
+// Every case runs twice: with Compose as the judge of paths (the plugin needs no engine; it is on
+// GitHub's runners and in the devcontainer), and with the fallback rules of a machine without it.
+const hasComposePlugin =
+  spawnSync('docker', ['compose', 'version'], { timeout: 30_000 }).status === 0;
+const judges: { judge: string; options: ComposeOptions; available: boolean }[] = [
+  { judge: 'docker compose config', options: {}, available: hasComposePlugin },
+  { judge: 'the fallback rules', options: { dockerPath: '/nonexistent/docker' }, available: true },
+];
+
+describe.each(judges)('checkDevcontainer, paths by $judge', ({ judge, options, available }) => {
+  // Not a silent pass: the skip is listed, and CI (which has the plugin) runs both.
+  if (!available) it.skip(`needs the docker compose plugin for ${judge}`, () => {});
+  if (!available) return;
+  const checkDevcontainer = (dir: string) => checkDevcontainerWith(dir, options);
+
   it('accepts the repository devcontainer', () => {
     const result = checkDevcontainer(repoRoot);
     expect(result.problems).toEqual([]);
     expect(result.summary).toContain('service "workspace"');
     expect(result.summary).toContain('forwards 3000, 3001, 5432, 6379');
+    expect(result.summary).toContain(
+      options.dockerPath ? "Compose's path rules" : 'docker compose',
+    );
+  });
+
+  it('names the paths Compose resolved when they are written relative to .devcontainer/', () => {
+    const dir = copyOfRepo();
+    edit(dir, '.devcontainer/docker-compose.yml', 'context: .devcontainer', 'context: .');
+    edit(
+      dir,
+      '.devcontainer/docker-compose.yml',
+      '- .:/workspace:cached',
+      '- ..:/workspace:cached',
+    );
+    const rule = `Compose resolves every relative path against the first compose file's folder, ${dir}: write them relative to it`;
+    expect(checkDevcontainer(dir).problems).toEqual([
+      `service "workspace": build context resolves to ${dir} (the repository root) and its Dockerfile to ${dir}/Dockerfile, which does not exist. ${rule}`,
+      `service "workspace": /workspace is mounted from ${path.dirname(dir)} (the repository's parent folder), not the repository ${dir}. ${rule}`,
+    ]);
+  });
+
+  it('says when the workspace folder is not mounted at all', () => {
+    const dir = copyOfRepo();
+    edit(dir, '.devcontainer/docker-compose.yml', '      - .:/workspace:cached\n', '');
+    expect(checkDevcontainer(dir).problems).toEqual([
+      expect.stringMatching(
+        /^workspaceFolder: \/workspace is not mounted into service "workspace": add "\.:\/workspace" to its volumes/,
+      ),
+    ]);
+  });
+
+  it('still reads the ports a later file resets as ports the services listen on', () => {
+    const dir = copyOfRepo();
+    // Redis now listens on 6380: the reset in the devcontainer file must not hide that either way.
+    edit(dir, 'docker-compose.yml', ":6379'", ":6380'");
+    expect(checkDevcontainer(dir).problems).toEqual([
+      expect.stringMatching(/^forwardPorts: nothing listens on port 6379 in the workspace/),
+    ]);
   });
 
   it('names a misspelled service and lists the real ones', () => {

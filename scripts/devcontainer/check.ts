@@ -2,14 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parse as parseYaml, type Tags } from 'yaml';
 import { z } from 'zod';
+import { type ComposeOptions, loadCompose, type ServiceInfo } from './compose-model.ts';
 
 /**
- * Validates .devcontainer/devcontainer.json against the files it depends on, without Docker:
- * the compose files and services it names exist, the ports it forwards are ports something
- * listens on at the workspace's localhost, and every `make` target its lifecycle commands run is
- * in the Makefile. Building the container (the devcontainer workflow) is the check with Docker.
+ * Validates .devcontainer/devcontainer.json against the files it depends on, without an engine:
+ * the compose files and services it names exist, the workspace's build context and Dockerfile
+ * are where Compose will look, the workspace folder is the repository mounted, the ports it
+ * forwards are ports something listens on at the workspace's localhost, and every `make` target
+ * its lifecycle commands run is in the Makefile. Compose resolves the paths (compose-model.ts);
+ * building and opening it for real is `make test-docker` (scripts/docker/devcontainer.docker.test.ts).
  */
 
 // The devcontainer.json fields this check relies on, after the Dev Containers CLI has read the
@@ -48,36 +50,13 @@ export const devcontainerSchema = z.looseObject({
 });
 export type DevcontainerConfig = z.output<typeof devcontainerSchema>;
 
-// The compose fields the check reads. `!reset`/`!override` (Compose 2.24+) parse as plain values.
-const composeService = z.looseObject({
-  build: z
-    .union([
-      z.string(),
-      z.looseObject({ context: z.string().optional(), dockerfile: z.string().optional() }),
-    ])
-    .optional(),
-  ports: z
-    .array(z.union([z.string(), z.number(), z.looseObject({ target: z.coerce.number() })]))
-    .nullish(),
-  expose: z.array(z.union([z.string(), z.number()])).nullish(),
-  volumes: z.array(z.union([z.string(), z.looseObject({ target: z.string() })])).nullish(),
-  network_mode: z.string().optional(),
-});
-const composeFile = z.looseObject({
-  services: z.record(z.string(), composeService.nullable()).default({}),
-});
-type ComposeService = z.output<typeof composeService>;
-
-const composeTags: Tags = ['!reset', '!override'].flatMap((tag) => [
-  { tag, collection: 'seq' as const, resolve: (value: unknown) => value },
-  { tag, collection: 'map' as const, resolve: (value: unknown) => value },
-  { tag, resolve: (value: string) => value },
-]);
-
 export type CheckResult = { problems: string[]; summary: string };
 
 /** Checks the devcontainer of the repository checked out at `workspaceFolder`. */
-export function checkDevcontainer(workspaceFolder: string): CheckResult {
+export function checkDevcontainer(
+  workspaceFolder: string,
+  options: ComposeOptions = {},
+): CheckResult {
   const root = path.resolve(workspaceFolder);
   const rel = (file: string) => path.relative(root, file) || '.';
   const problems: string[] = [];
@@ -87,23 +66,13 @@ export function checkDevcontainer(workspaceFolder: string): CheckResult {
   const config = read.config;
   const configDir = path.dirname(config.configFilePath.fsPath);
 
-  // Compose files: each must exist; services and their settings are merged over all of them.
+  // Compose files: each must exist; then Compose (or its rules) merges them.
   const composePaths = [config.dockerComposeFile].flat().map((f) => path.resolve(configDir, f));
-  const services = new Map<string, ServiceInfo>();
-  for (const file of composePaths) {
-    if (!existsSync(file)) {
-      problems.push(`dockerComposeFile: ${rel(file)} does not exist`);
-      continue;
-    }
-    const parsed = parseCompose(file);
-    if (!parsed.ok) {
-      problems.push(`${rel(file)}: ${parsed.error}`);
-      continue;
-    }
-    for (const [name, service] of Object.entries(parsed.services)) {
-      mergeService(services, name, service ?? {}, path.dirname(file));
-    }
-  }
+  const missing = composePaths.filter((file) => !existsSync(file));
+  for (const file of missing) problems.push(`dockerComposeFile: ${rel(file)} does not exist`);
+  const model = missing.length === 0 ? loadCompose(composePaths, options) : undefined;
+  if (model && !model.ok) problems.push(model.error);
+  const services = model?.ok ? model.services : new Map<string, ServiceInfo>();
   const composeNames = composePaths.map(rel).join(' + ');
   const known = [...services.keys()].sort().join(', ') || 'none';
 
@@ -119,11 +88,7 @@ export function checkDevcontainer(workspaceFolder: string): CheckResult {
   }
 
   const workspace = services.get(config.service);
-  if (workspace && !workspace.mountTargets.has(config.workspaceFolder)) {
-    problems.push(
-      `workspaceFolder: ${config.workspaceFolder} is not mounted into service "${config.service}" (add "..:${config.workspaceFolder}" to its volumes)`,
-    );
-  }
+  if (workspace) problems.push(...checkWorkspacePaths(root, config, workspace, composePaths));
 
   // Which ports are on the workspace's localhost depends on its service: without one, the
   // service problem above is the whole story.
@@ -144,7 +109,8 @@ export function checkDevcontainer(workspaceFolder: string): CheckResult {
   problems.push(...checkPnpmPin(root, services, rel));
 
   const ports = config.forwardPorts.join(', ') || 'none';
-  const summary = `service "${config.service}" from ${composeNames} (${known}); forwards ${ports}; runs make ${[...usedTargets].join(', ') || '(nothing)'}`;
+  const judge = model?.ok ? `; paths by ${model.judge}` : '';
+  const summary = `service "${config.service}" from ${composeNames} (${known}); forwards ${ports}; runs make ${[...usedTargets].join(', ') || '(nothing)'}${judge}`;
   return { problems, summary };
 }
 
@@ -191,64 +157,42 @@ function devcontainerCli(): string {
   return path.join(path.dirname(manifest), bin.devcontainer);
 }
 
-function parseCompose(
-  file: string,
-): { ok: true; services: Record<string, ComposeService | null> } | { ok: false; error: string } {
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(file, 'utf8'), { customTags: composeTags });
-  } catch (error) {
-    return { ok: false, error: `not valid YAML: ${(error as Error).message.split('\n')[0]}` };
+/**
+ * Where Compose will build the workspace from and what it mounts at the workspace folder. The
+ * usual mistake is writing paths relative to .devcontainer/: Compose resolves them against the
+ * first compose file's folder, so each line names the path Compose resolved to.
+ */
+function checkWorkspacePaths(
+  root: string,
+  config: DevcontainerConfig,
+  workspace: ServiceInfo,
+  composePaths: string[],
+): string[] {
+  const problems: string[] = [];
+  const shown = (file: string) => {
+    const relative = path.relative(root, file);
+    if (relative === '') return `${file} (the repository root)`;
+    if (relative === '..') return `${file} (the repository's parent folder)`;
+    return relative.startsWith('..') ? file : `${file} (${relative})`;
+  };
+  const rule = `Compose resolves every relative path against the first compose file's folder, ${path.dirname(composePaths[0] ?? root)}: write them relative to it`;
+  const build = workspace.build;
+  if (build && !existsSync(build.dockerfile)) {
+    problems.push(
+      `service "${config.service}": build context resolves to ${shown(build.context)} and its Dockerfile to ${build.dockerfile}, which does not exist. ${rule}`,
+    );
   }
-  const parsed = composeFile.safeParse(data ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: `${issue?.path.join('.')}: ${issue?.message}` };
+  const source = workspace.mounts.get(config.workspaceFolder);
+  if (!workspace.mounts.has(config.workspaceFolder)) {
+    problems.push(
+      `workspaceFolder: ${config.workspaceFolder} is not mounted into service "${config.service}": add ".:${config.workspaceFolder}" to its volumes (${rule})`,
+    );
+  } else if (source !== root) {
+    problems.push(
+      `service "${config.service}": ${config.workspaceFolder} is mounted from ${source ? shown(source) : 'a named volume'}, not the repository ${root}. ${rule}`,
+    );
   }
-  return { ok: true, services: parsed.data.services };
-}
-
-type ServiceInfo = {
-  /** Ports the service listens on, as declared by `ports` targets or `expose` in any file. */
-  ports: Set<number>;
-  mountTargets: Set<string>;
-  networkMode?: string;
-  dockerfile?: string;
-};
-
-function mergeService(
-  services: Map<string, ServiceInfo>,
-  name: string,
-  service: ComposeService,
-  composeDir: string,
-) {
-  const info = services.get(name) ?? { ports: new Set(), mountTargets: new Set() };
-  // A later file's `ports: !reset []` stops publishing on the host; the service still listens.
-  for (const port of [...(service.ports ?? []), ...(service.expose ?? [])]) {
-    const target = containerPort(port);
-    if (target !== undefined) info.ports.add(target);
-  }
-  for (const volume of service.volumes ?? []) {
-    const target = typeof volume === 'string' ? volume.split(':')[1] : volume.target;
-    if (target) info.mountTargets.add(target);
-  }
-  if (service.network_mode) info.networkMode = service.network_mode;
-  if (service.build) {
-    const build =
-      typeof service.build === 'string' ? { context: service.build } : (service.build ?? {});
-    const context = path.resolve(composeDir, build.context ?? '.');
-    info.dockerfile = path.resolve(context, build.dockerfile ?? 'Dockerfile');
-  }
-  services.set(name, info);
-}
-
-/** "127.0.0.1:5432:5432", "6379", 8080, "3000-3001:3000-3001/tcp", { target: 80 } → the container side. */
-function containerPort(port: string | number | { target: number }): number | undefined {
-  if (typeof port === 'number') return port;
-  if (typeof port === 'object') return port.target;
-  const last = port.split('/')[0]?.split(':').at(-1);
-  const value = Number(last?.split('-')[0]);
-  return Number.isInteger(value) && value > 0 ? value : undefined;
+  return problems;
 }
 
 function checkPorts(root: string, config: DevcontainerConfig, services: Map<string, ServiceInfo>) {
@@ -356,7 +300,8 @@ function checkPnpmPin(
   )?.[1];
   if (!pinned) return [];
   const problems: string[] = [];
-  for (const { dockerfile } of services.values()) {
+  for (const { build } of services.values()) {
+    const dockerfile = build?.dockerfile;
     if (!dockerfile || !existsSync(dockerfile)) continue;
     const installed = /ARG\s+PNPM_VERSION=(\S+)|pnpm@(\d[\w.-]*)/.exec(
       readFileSync(dockerfile, 'utf8'),

@@ -36,7 +36,6 @@ const MAX_LINES_PER_PHASE = 12;
 describe('Redis password rotated, then Redis down (production web + worker bundle)', () => {
   let redis: RedisServer;
   let staged: StagedWeb;
-  let bundle: Awaited<ReturnType<typeof buildWorkerBundle>>;
   let web: WebServer;
   let worker: SpawnedWorker;
 
@@ -52,9 +51,9 @@ describe('Redis password rotated, then Redis down (production web + worker bundl
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
     };
-    [staged, bundle] = await Promise.all([stageStandaloneWeb(), buildWorkerBundle()]);
+    [staged] = await Promise.all([stageStandaloneWeb(), buildWorkerBundle()]);
     // Redis is down when the test ends: the worker gives up on its jobs' graceful close soon.
-    worker = await spawnWorkerBundle(bundle.dir, { ...common, SHUTDOWN_TIMEOUT_MS: '2000' });
+    worker = await spawnWorkerBundle({ ...common, SHUTDOWN_TIMEOUT_MS: '2000' });
     web = await startWeb(staged, {
       ...common,
       BASIC_AUTH_USER: user,
@@ -69,7 +68,7 @@ describe('Redis password rotated, then Redis down (production web + worker bundl
     web?.child.kill('SIGTERM');
     worker?.child.kill('SIGTERM');
     await Promise.all([web?.exited, worker?.exited, redis?.stop()]);
-    await Promise.all([staged?.remove(), bundle?.remove()]);
+    await staged?.remove();
   }, 60_000);
 
   /** Traffic that touches Redis on every path: health, the events replay, an upload. */

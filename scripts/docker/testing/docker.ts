@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 // failed run's leftovers are easy to find (`docker ps -a --filter name=tdock-`).
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const testPrefix = 'tdock';
+// DOCKER_TEST_PREFIX lets people sharing one engine tell their runs apart.
+export const testPrefix = process.env.DOCKER_TEST_PREFIX || 'tdock';
 
 export type RunResult = { status: number; stdout: string; stderr: string; output: string };
 
@@ -114,16 +115,30 @@ export function background(
   };
 }
 
-/** True when the local images are this repo's offline stand-ins (.ci/docker-offline). */
-export function usingStandIns(): boolean {
+/**
+ * True when an image is a local stand-in rather than the upstream image: it carries the label
+ * .ci/docker-offline gives its stand-ins, or it is built on a `docker import`ed root filesystem
+ * (the history's bottom entry says "Imported from"), which no image from a registry is. The
+ * second rule covers stand-ins made by other offline kits that set no label.
+ */
+export function isStandIn(image: string): boolean {
   const label = docker([
     'image',
     'inspect',
     '-f',
     '{{index .Config.Labels "template.stand-in"}}',
-    'postgres:15-alpine',
+    image,
   ]);
-  return label.status === 0 && label.stdout.trim() !== '' && label.stdout.trim() !== '<no value>';
+  if (label.status !== 0) return false;
+  if (label.stdout.trim() === 'true') return true;
+  const history = docker(['history', '--no-trunc', '--format', '{{.Comment}}', image]);
+  const bottom = history.stdout.trim().split('\n').at(-1) ?? '';
+  return history.status === 0 && bottom.startsWith('Imported from');
+}
+
+/** True when the services' images here are stand-ins (no ryuk then: it cannot be pulled either). */
+export function usingStandIns(): boolean {
+  return isStandIn('postgres:15-alpine');
 }
 
 export type App = 'web' | 'worker';

@@ -1,7 +1,7 @@
 import { freePort, type NodeProcess } from '@app/db/testing/processes';
 import {
   type SpawnedWorker,
-  spawnWorkerDist,
+  spawnWorkerBundle,
   waitUntilReady,
 } from '@app/worker/testing/spawn-worker';
 import {
@@ -114,7 +114,7 @@ export async function startProductionApp(
   // One health port for every worker run, so the web's WORKER_HEALTH_URL stays right.
   const workerPort = await freePort();
   const spawnWorker = () =>
-    spawnWorkerDist({
+    spawnWorkerBundle({
       ...common,
       ...options.workerEnv,
       WORKER_HEALTH_PORT: String(workerPort),

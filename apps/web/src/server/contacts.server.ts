@@ -1,3 +1,4 @@
+import { boundedExtra } from '../lib/bounded-extra';
 import { contactSearchQuery } from './contact-search.server';
 import { ApiError } from './http.server';
 import { services } from './services.server';
@@ -8,7 +9,9 @@ export type ContactView = {
   name: string | null;
   company: string | null;
   phone: string | null;
+  /** Bounded in lists (see boundedExtra); `extraTruncated` says when something was cut. */
   extra: Record<string, string>;
+  extraTruncated: boolean;
   updatedAt: string;
 };
 
@@ -41,7 +44,7 @@ export async function searchContacts(options: { q: string; limit: number; cursor
         name: c.name,
         company: c.company,
         phone: c.phone,
-        extra: c.extra,
+        ...boundedExtra(c.extra),
         updatedAt: c.updatedAt.toISOString(),
       }),
     ),

@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import {
   type Import,
   type ImportView,
@@ -8,7 +7,7 @@ import {
   storeImportFile,
 } from '@app/db';
 import { contactsImport, enqueue, publishEvent } from '@app/worker/contracts';
-import { sniffCsv } from '@app/worker/csv';
+import { checkCsvUpload } from '@app/worker/csv';
 import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
 import { env } from '../env';
 import { formatMb } from './body-limits';
@@ -53,19 +52,12 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
     );
   }
   const bytes = await file.bytes();
-  const sniff = sniffCsv(bytes.subarray(0, 64 * 1024));
-  if (!sniff.ok) {
-    const status = sniff.code === 'binary' || sniff.code === 'not_utf8' ? 415 : 422;
-    throw new ApiError(status, sniff.code, sniff.message);
-  }
-  // The sniff saw the head only; a stray Latin-1 byte deep in the file must not fail the import
-  // halfway, so the whole file is checked here (fast: no string is built).
-  if (!isUtf8(bytes)) {
-    throw new ApiError(
-      415,
-      'not_utf8',
-      'the file is not UTF-8 text (in a spreadsheet: save as "CSV UTF-8")',
-    );
+  // The head's rules (email column, header only…) plus UTF-8 and NUL over every byte: a file the
+  // worker would refuse is refused here, before anything is stored.
+  const checked = checkCsvUpload(bytes);
+  if (!checked.ok) {
+    const status = checked.code === 'binary' || checked.code === 'not_utf8' ? 415 : 422;
+    throw new ApiError(status, checked.code, checked.message);
   }
 
   const { db, queues, redis } = services();

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CELL_MAX_CHARS,
   type ColumnMapping,
+  checkCsvUpload,
   detectDelimiter,
   mapHeaders,
+  ROW_MAX_CHARS,
+  SNIFF_BYTES,
   sniffCsv,
   validateRow,
 } from './csv-format.ts';
@@ -36,6 +40,25 @@ describe('mapHeaders', () => {
       { index: 2, key: 'Notes' },
     ]);
   });
+  it('maps numbered and spelled-out phone headers; the first fills phone, the rest stay extra', () => {
+    const m = mapping(['Name', 'E-mail', 'Phone 1', 'Phone 2']);
+    expect(m.fields).toMatchObject({ phone: 2 });
+    expect(m.extra).toEqual([{ index: 3, key: 'Phone 2' }]);
+    for (const header of ['Phone Number', 'Mobile', 'Mobile Phone', 'Tel', 'Telephone', 'Cell']) {
+      expect(mapping(['Email', header]).fields.phone).toBe(1);
+    }
+  });
+  it('maps a Google Contacts export: the "Value" columns, not the "Type" ones', () => {
+    const m = mapping([
+      'Name',
+      'E-mail 1 - Type',
+      'E-mail 1 - Value',
+      'Phone 1 - Type',
+      'Phone 1 - Value',
+    ]);
+    expect(m.fields).toMatchObject({ name: 0, email: 2, phone: 4 });
+    expect(m.extra.map((e) => e.key)).toEqual(['E-mail 1 - Type', 'Phone 1 - Type']);
+  });
   it('refuses a file without an email column and says what it found', () => {
     const result = mapHeaders(['Name', 'Company']);
     expect(result).toEqual({ ok: false, message: expect.stringContaining('found: Name, Company') });
@@ -67,6 +90,27 @@ describe('validateRow', () => {
     });
   });
 
+  it('refuses an extra cell over CELL_MAX_CHARS as an invalid row naming the column', () => {
+    const result = validateRow(['Ada', 'L', 'ada@x.com', '', 'x'.repeat(CELL_MAX_CHARS + 1)], m);
+    expect(result).toEqual({
+      ok: false,
+      problems: [{ column: 'Shoe size', message: expect.stringContaining('at most 10000') }],
+    });
+    expect(validateRow(['Ada', 'L', 'ada@x.com', '', 'x'.repeat(CELL_MAX_CHARS)], m).ok).toBe(true);
+  });
+
+  it('refuses a row over ROW_MAX_CHARS in total, even in columns it would not keep', () => {
+    const filler = Array.from({ length: 10 }, () => 'y'.repeat(ROW_MAX_CHARS / 8));
+    const result = validateRow(['Ada', 'L', 'ada@x.com', '', '', ...filler], m);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]?.message).toMatch(/the row has \d+ characters/);
+  });
+
+  it('keeps a header named __proto__ as a plain key', () => {
+    const result = validateRow(['ada@x.com', 'v'], mapping(['Email', '__proto__']));
+    expect(result.ok && Object.keys(result.contact.extra)).toEqual(['__proto__']);
+  });
+
   it('reports a missing email', () => {
     const result = validateRow(['Ada', 'L', '  ', 'Acme', ''], m);
     expect(result.ok).toBe(false);
@@ -84,9 +128,42 @@ describe('sniffCsv', () => {
     ['binary', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]), 'binary'],
     ['not_utf8', Uint8Array.from([0x4e, 0x61, 0x6d, 0x65, 0x2c, 0xe9, 0x0a]), 'UTF-8'],
     ['no_email_column', encode('name,company\nAda,Acme\n'), 'no email column'],
+    ['no_rows', encode('email,name\r\n\r\n\n'), 'no data rows'],
+    ['no_rows', encode('\uFEFFemail'), 'no data rows'],
+    ['header_too_long', encode(`email,${'column,'.repeat(SNIFF_BYTES / 7)}\na@x.com`), '64 KB'],
   ])('refuses %s files with a message', (code, bytes, text) => {
-    const result = sniffCsv(bytes);
+    const result = sniffCsv(bytes, { complete: true });
     expect(result).toMatchObject({ ok: false, code });
     if (!result.ok) expect(result.message).toContain(text);
+  });
+});
+
+describe('sniffCsv line ends', () => {
+  it('ends the header at a bare CR, as a file saved by old Mac software has it', () => {
+    const result = sniffCsv(encode('Email,Name\rada@x.com,Ada\r'));
+    expect(result.ok && result.mapping.headers).toEqual(['Email', 'Name']);
+  });
+  it('does not call a head without rows "header only" unless it is the whole file', () => {
+    expect(sniffCsv(encode('email\n')).ok).toBe(true);
+    expect(sniffCsv(encode('email\n'), { complete: true }).ok).toBe(false);
+  });
+});
+
+describe('checkCsvUpload', () => {
+  it('refuses a NUL byte after the first 64 KB, naming its line', () => {
+    const rows = 'a@x.com,filler filler\n'.repeat(4000);
+    const result = checkCsvUpload(encode(`email,name\n${rows}b@x.com,\u0000\n`));
+    expect(result).toEqual({
+      ok: false,
+      code: 'binary',
+      message: expect.stringContaining('line 4002'),
+    });
+  });
+  it('refuses a header-only file as the docs promise (422 no_rows)', () => {
+    expect(checkCsvUpload(encode('email,name\r\n'))).toMatchObject({ ok: false, code: 'no_rows' });
+  });
+  it('accepts a file larger than the sniff window', () => {
+    const rows = 'a@x.com\n'.repeat(10_000);
+    expect(checkCsvUpload(encode(`email\n${rows}`)).ok).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 
 /**
@@ -6,6 +7,17 @@ import { z } from 'zod';
  */
 
 export type Delimiter = ',' | ';';
+
+/** How much of a file the upload check reads; the header row has to end within it. */
+export const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Size caps per row: one huge cell must not become a multi-megabyte contact that every list
+ * page then carries. A cell over the cap, or a row over the cap in total, makes the row invalid
+ * (recorded with its line and reason), never truncated in silence.
+ */
+export const CELL_MAX_CHARS = 10_000;
+export const ROW_MAX_CHARS = 32_768;
 
 /** Counts `,` and `;` outside quotes on the first line; spreadsheets in many locales use `;`. */
 export function detectDelimiter(sample: string): Delimiter {
@@ -34,8 +46,42 @@ const aliases = {
   firstName: ['firstname', 'givenname', 'first', 'forename'],
   lastName: ['lastname', 'surname', 'familyname', 'last'],
   company: ['company', 'companyname', 'organization', 'organisation', 'org', 'employer', 'account'],
-  phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mobile', 'mobilephone', 'cell', 'workphone'],
+  phone: [
+    'phone',
+    'phonenumber',
+    'phoneno',
+    'telephone',
+    'telephonenumber',
+    'tel',
+    'telno',
+    'mobile',
+    'mobilephone',
+    'mobilenumber',
+    'mobilephonenumber',
+    'cell',
+    'cellphone',
+    'cellnumber',
+    'workphone',
+    'businessphone',
+    'homephone',
+    'primaryphone',
+  ],
 } as const;
+
+// Exports number repeated columns ("Phone 1", "Phone 2", Google's "E-mail 1 - Value"); for these
+// two fields the number and a "value" suffix are ignored, so the first such column fills the field
+// and the others stay in `extra`. ("Phone 1 - Type" keeps its "type" and so stays in extra.)
+const numbered = /\d+(value)?$/;
+const numberedFields: readonly Field[] = ['email', 'phone'];
+
+function fieldOf(key: string): Field | undefined {
+  const exact = (Object.keys(aliases) as Field[]).find((f) =>
+    (aliases[f] as readonly string[]).includes(key),
+  );
+  if (exact || !numbered.test(key)) return exact;
+  const base = key.replace(numbered, '');
+  return numberedFields.find((f) => (aliases[f] as readonly string[]).includes(base));
+}
 
 type Field = keyof typeof aliases;
 
@@ -56,10 +102,7 @@ export function mapHeaders(rawHeaders: string[]): MappingResult {
   const fields: Partial<Record<Field, number>> = {};
   const extra: ColumnMapping['extra'] = [];
   headers.forEach((header, index) => {
-    const key = normalize(header);
-    const field = (Object.keys(aliases) as Field[]).find((f) =>
-      (aliases[f] as readonly string[]).includes(key),
-    );
+    const field = fieldOf(normalize(header));
     // The first column wins when two map to the same field; the second is kept as extra data.
     if (field && fields[field] === undefined) fields[field] = index;
     else if (header !== '') extra.push({ index, key: header });
@@ -107,6 +150,16 @@ const rowSchema = z.object({
 
 /** Validates one record; problems name the column as it is called in the file. */
 export function validateRow(record: string[], mapping: ColumnMapping): RowResult {
+  let rowChars = 0;
+  for (const value of record) rowChars += value.length;
+  if (rowChars > ROW_MAX_CHARS) {
+    return {
+      ok: false,
+      problems: [
+        { column: '', message: `the row has ${rowChars} characters; at most ${ROW_MAX_CHARS}` },
+      ],
+    };
+  }
   const cell = (field: Field) => {
     const index = mapping.fields[field];
     return index === undefined ? '' : (record[index] ?? '');
@@ -129,50 +182,119 @@ export function validateRow(record: string[], mapping: ColumnMapping): RowResult
     });
     return { ok: false, problems };
   }
-  const extra: Record<string, string> = {};
+  // A Map, then fromEntries: a header such as `__proto__` stays a plain key.
+  const extra = new Map<string, string>();
+  const tooLong: RowProblem[] = [];
   for (const { index, key } of mapping.extra) {
     const value = record[index]?.trim();
-    if (value) extra[key] = value;
+    if (!value) continue;
+    if (value.length > CELL_MAX_CHARS) {
+      tooLong.push({
+        column: key,
+        message: `${value.length} characters; at most ${CELL_MAX_CHARS} per cell`,
+      });
+    } else extra.set(key, value);
   }
-  return { ok: true, contact: { ...parsed.data, extra } };
+  if (tooLong.length > 0) return { ok: false, problems: tooLong };
+  return { ok: true, contact: { ...parsed.data, extra: Object.fromEntries(extra) } };
 }
+
+export type SniffCode =
+  | 'empty'
+  | 'binary'
+  | 'not_utf8'
+  | 'no_header'
+  | 'header_too_long'
+  | 'no_email_column'
+  | 'no_rows';
 
 export type SniffResult =
   | { ok: true; delimiter: Delimiter; mapping: ColumnMapping }
-  | {
-      ok: false;
-      code: 'empty' | 'binary' | 'not_utf8' | 'no_header' | 'no_email_column';
-      message: string;
-    };
+  | { ok: false; code: SniffCode; message: string };
+
+const binaryMessage = 'this looks like a binary file, not CSV text';
+const notUtf8Message = 'the file is not UTF-8 text (in a spreadsheet: save as "CSV UTF-8")';
+export const noRowsMessage = 'the file has a header row but no data rows';
 
 /**
- * Looks at the first bytes of an upload: empty, binary, not UTF-8, or without an email column are
- * refused before anything is stored.
+ * Looks at the first bytes of an upload (up to SNIFF_BYTES): empty, binary, not UTF-8, without
+ * an email column, or a header row that does not end within them are refused before anything is
+ * stored. With `complete` (the head is the whole file) a header without rows is refused too.
  */
-export function sniffCsv(head: Uint8Array): SniffResult {
+export function sniffCsv(bytes: Uint8Array, options: { complete?: boolean } = {}): SniffResult {
+  const head = bytes.subarray(0, SNIFF_BYTES);
   if (head.length === 0) return { ok: false, code: 'empty', message: 'the file is empty' };
-  if (head.includes(0)) {
-    return { ok: false, code: 'binary', message: 'this looks like a binary file, not CSV text' };
-  }
+  if (head.includes(0)) return { ok: false, code: 'binary', message: binaryMessage };
   let text: string;
   try {
     // stream: true tolerates a multi-byte character cut at the end of the sample.
     text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
   } catch {
+    return { ok: false, code: 'not_utf8', message: notUtf8Message };
+  }
+  text = text.replace(/^\uFEFF/, '');
+  const end = endOfFirstRecord(text);
+  // No line end in a full window: a header this long would be cut, losing columns in silence.
+  if (end === undefined && head.length >= SNIFF_BYTES) {
     return {
       ok: false,
-      code: 'not_utf8',
-      message: 'the file is not UTF-8 text (in a spreadsheet: save as "CSV UTF-8")',
+      code: 'header_too_long',
+      message: `the header row does not end within the first ${SNIFF_BYTES / 1024} KB (too many columns, or a quote never closed)`,
     };
   }
-  const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const firstLine = text.slice(0, end ?? text.length);
   if (firstLine.trim() === '')
     return { ok: false, code: 'no_header', message: 'the file has no header row' };
   const delimiter = detectDelimiter(firstLine);
   const headers = splitHeaderLine(firstLine, delimiter);
   const mapped = mapHeaders(headers);
   if (!mapped.ok) return { ok: false, code: 'no_email_column', message: mapped.message };
+  // Only line ends after the header: no row at all, which the docs promise to refuse.
+  if (options.complete && /^[\r\n]*$/.test(text.slice(end ?? text.length))) {
+    return { ok: false, code: 'no_rows', message: noRowsMessage };
+  }
   return { ok: true, delimiter, mapping: mapped.mapping };
+}
+
+/**
+ * The whole-file checks of an upload, cheap enough to run in the request: the sniff of the head,
+ * then UTF-8 and NUL bytes over every byte (a NUL deep in a file would otherwise fail the import
+ * halfway: Postgres text cannot hold it).
+ */
+export function checkCsvUpload(bytes: Uint8Array): SniffResult {
+  const sniff = sniffCsv(bytes, { complete: bytes.length <= SNIFF_BYTES });
+  if (!sniff.ok) return sniff;
+  if (!isUtf8(bytes)) return { ok: false, code: 'not_utf8', message: notUtf8Message };
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    return {
+      ok: false,
+      code: 'binary',
+      message: `the file has a NUL byte on line ${physicalLine(bytes, nul)}: ${binaryMessage}`,
+    };
+  }
+  return sniff;
+}
+
+/** 1-based line of a byte offset, counting CRLF, LF and bare CR as one line end each. */
+function physicalLine(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) line++;
+    else if (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a) line++;
+  }
+  return line;
+}
+
+/** Where the first record ends: the first CR or LF outside quotes; undefined when none. */
+function endOfFirstRecord(text: string): number | undefined {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (char === '\n' || char === '\r')) return i;
+  }
+  return undefined;
 }
 
 /** A header line is one record: split it honouring quotes (headers rarely span lines). */

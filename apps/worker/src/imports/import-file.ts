@@ -1,60 +1,83 @@
-import { Readable } from 'node:stream';
 import type { ImportCheckpoint } from '@app/db';
 import { UnrecoverableError } from 'bullmq';
-import { parse } from 'csv-parse';
 import type postgres from 'postgres';
-import { type ColumnMapping, sniffCsv, validateRow } from './csv-format.ts';
+import {
+  type ColumnMapping,
+  mapHeaders,
+  noRowsMessage,
+  SNIFF_BYTES,
+  sniffCsv,
+  validateRow,
+} from './csv-format.ts';
+import { CsvFileError, csvRecords } from './csv-records.ts';
 import { type Batch, readChunk } from './import-store.ts';
 
 /** Streams an upload back out of Postgres one chunk at a time; the file is never whole in memory. */
-async function* fileChunks(sql: postgres.Sql, id: string): AsyncGenerator<Buffer> {
-  // A fatal decoder over the whole stream: a file that is not UTF-8 anywhere fails, not just
-  // in its first kilobytes.
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+async function* storedChunks(sql: postgres.Sql, id: string): AsyncGenerator<Buffer> {
   for (let seq = 0; ; seq++) {
     const chunk = await readChunk(sql, id, seq);
-    if (!chunk) break;
-    try {
-      decoder.decode(chunk, { stream: true });
-    } catch {
-      throw new UnrecoverableError(
-        'the file is not UTF-8 text (in a spreadsheet: save as "CSV UTF-8")',
-      );
+    if (!chunk && seq === 0) {
+      throw new UnrecoverableError('the uploaded file is gone (removed by retention?)');
     }
+    if (!chunk) break;
     yield chunk;
   }
 }
 
 export type BatchSink = (batch: Batch) => Promise<'continue' | 'stop'>;
 
-/**
- * Parses the stored CSV and hands batches of validated rows to `sink`, resuming after
- * `checkpoint.line`. Rows up to the checkpoint are parsed (cheap) but not written again.
- */
-export async function importFile(options: {
-  sql: postgres.Sql;
-  importId: string;
+type ImportOptions = {
   checkpoint: ImportCheckpoint;
   batchSize: number;
   sink: BatchSink;
-}): Promise<'done' | 'stopped'> {
-  const { sql, importId, checkpoint, batchSize, sink } = options;
-  const first = await readChunk(sql, importId, 0);
-  if (!first) throw new UnrecoverableError('the uploaded file is gone (removed by retention?)');
-  const sniff = sniffCsv(first.subarray(0, 64 * 1024));
+};
+
+/** The stored upload `importId`, parsed and handed to `sink` in batches: see importCsv. */
+export function importFile(
+  options: ImportOptions & { sql: postgres.Sql; importId: string },
+): Promise<'done' | 'stopped'> {
+  const { sql, importId, ...rest } = options;
+  return importCsv({ ...rest, open: () => storedChunks(sql, importId) });
+}
+
+/**
+ * Parses a CSV file and hands batches of validated rows to `sink`, resuming after
+ * `checkpoint.line`. Rows up to the checkpoint are parsed (cheap) but not written again.
+ *
+ * A fresh import (checkpoint at line 0) first reads the whole file once without writing: a file
+ * that cannot be parsed to its end (a quote never closed at row 90,000, a NUL byte) or that has
+ * no rows fails before its first batch, so a failed import never leaves half of a file behind.
+ * `open` is called once per pass and must give the same bytes each time.
+ */
+export async function importCsv(
+  options: ImportOptions & { open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
+): Promise<'done' | 'stopped'> {
+  try {
+    return await runImport(options);
+  } catch (error) {
+    // The file's fault: one attempt, with the message the import page shows.
+    if (error instanceof CsvFileError) throw new UnrecoverableError(error.message);
+    throw error;
+  }
+}
+
+async function runImport(
+  options: ImportOptions & { open: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array> },
+): Promise<'done' | 'stopped'> {
+  const { open, checkpoint, batchSize, sink } = options;
+  const sniff = sniffCsv(await readHead(open()));
   if (!sniff.ok) throw new UnrecoverableError(sniff.message);
 
-  const parser = Readable.from(fileChunks(sql, importId)).pipe(
-    parse({
-      bom: true,
-      delimiter: sniff.delimiter,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }),
-  );
+  if (checkpoint.line === 0) {
+    let rows = 0;
+    for await (const { line } of csvRecords(open(), sniff.delimiter, { positions: false })) {
+      if (line > 1) rows++;
+    }
+    if (rows === 0) throw new UnrecoverableError(noRowsMessage);
+  }
 
-  const mapping = sniff.mapping; // from the header row
+  // The header is the parser's first record, every column of it (the sniff saw 64 KB at most).
+  let mapping: ColumnMapping | undefined;
   let batch = emptyBatch(checkpoint);
   // One batch commits while the next is parsed: the two cores work on CSV and SQL at once. Only
   // one commit is ever in flight, so checkpoints still advance strictly in order.
@@ -66,27 +89,40 @@ export async function importFile(options: {
     return 'continue';
   };
   // "Line" is the record's number in the file with the header as 1: the row number a spreadsheet
-  // shows. (csv-parse's physical line count is off for CRLF inside quoted fields.)
-  let line = 0;
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: string[];
-    info: { bytes: number };
-  }>) {
-    line++;
-    if (line === 1 || line <= checkpoint.line) continue;
-    addRow(batch, record, line, mapping);
-    batch.bytes = info.bytes;
+  // shows (csvRecords counts blank lines, and a quoted cell's line breaks do not start a row).
+  for await (const { line, cells, bytes } of csvRecords(open(), sniff.delimiter)) {
+    if (!mapping) {
+      const mapped = mapHeaders(cells);
+      if (!mapped.ok) throw new UnrecoverableError(mapped.message);
+      mapping = mapped.mapping;
+      continue;
+    }
+    if (line <= checkpoint.line) continue;
+    addRow(batch, cells, line, mapping);
+    batch.bytes = bytes;
     if (batch.rows >= batchSize) {
-      if ((await flush(batch)) === 'stop') {
-        parser.destroy();
-        return 'stopped';
-      }
+      // Leaving the loop early ends csvRecords, which destroys its parser.
+      if ((await flush(batch)) === 'stop') return 'stopped';
       batch = emptyBatch({ line: batch.lastLine, bytes: batch.bytes });
     }
   }
   if (batch.rows > 0 && (await flush(batch)) === 'stop') return 'stopped';
   if (inFlight && (await inFlight) === 'stop') return 'stopped';
   return 'done';
+}
+
+/** The first SNIFF_BYTES of the file (fewer when it is shorter). */
+async function readHead(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= SNIFF_BYTES) break;
+  }
+  return Buffer.concat(parts).subarray(0, SNIFF_BYTES);
 }
 
 function emptyBatch(from: Pick<ImportCheckpoint, 'line' | 'bytes'>): Batch {

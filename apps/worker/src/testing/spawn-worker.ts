@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -35,8 +33,8 @@ export async function spawnWorker(env: Record<string, string>): Promise<SpawnedW
  * The production worker: the esbuild bundle `dist/main.js` the image runs (built first when a
  * source is newer than it), with NODE_ENV=production and exactly the given environment.
  */
-export async function spawnWorkerDist(env: Record<string, string>): Promise<SpawnedWorker> {
-  await buildWorkerDist();
+export async function spawnWorkerBundle(env: Record<string, string>): Promise<SpawnedWorker> {
+  await buildWorkerBundle();
   const port = Number(env.WORKER_HEALTH_PORT ?? (await freePort()));
   const started = spawnNode(workerRoot, ['dist/main.js'], {
     NODE_ENV: 'production',
@@ -48,7 +46,7 @@ export async function spawnWorkerDist(env: Record<string, string>): Promise<Spaw
 }
 
 /** `pnpm build` (build.mjs) unless dist/main.js is newer than every source it bundles. */
-export function buildWorkerDist(): Promise<void> {
+export function buildWorkerBundle(): Promise<void> {
   return withLock(`worker-bundle:${workerRoot}`, async () => {
     const bundle = path.join(workerRoot, 'dist/main.js');
     const root = path.resolve(workerRoot, '../..');
@@ -90,31 +88,3 @@ export async function waitUntilReady(worker: SpawnedWorker, timeoutMs = 30_000):
 }
 
 export { freePort };
-
-/**
- * The production worker: `node build.mjs` bundles it into a folder of the test's own, which runs
- * with no node_modules, as in the image. Call `remove` when done.
- */
-export async function buildWorkerBundle(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'worker-bundle-'));
-  const built = spawnSync(process.execPath, ['build.mjs', dir], {
-    cwd: workerRoot,
-    encoding: 'utf8',
-  });
-  if (built.status !== 0) throw new Error(`worker build failed:\n${built.stdout}${built.stderr}`);
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** `node main.js` from a bundle, with exactly `env` (production, JSON logs unless overridden). */
-export async function spawnWorkerBundle(
-  bundle: string,
-  env: Record<string, string>,
-): Promise<SpawnedWorker> {
-  const port = Number(env.WORKER_HEALTH_PORT ?? (await freePort()));
-  const started = spawnNode(bundle, ['main.js'], {
-    NODE_ENV: 'production',
-    WORKER_HEALTH_PORT: String(port),
-    ...env,
-  });
-  return { ...started, port };
-}

@@ -90,6 +90,7 @@ describe('POST /api/imports', () => {
       422,
       'no_email_column',
     ],
+    ['a header without rows', 'rows.csv', 'Email,Name\r\n\r\n', 'text/csv', 422, 'no_rows'],
     [
       'a file over IMPORT_MAX_BYTES',
       'big.csv',

@@ -270,3 +270,41 @@ export async function startRedis(options: {
   await waitHealthy([options.name]);
   return `redis://default:${options.password}@${options.alias}:6379`;
 }
+
+/** One Compose project of a test: its name, files and env file, and the CLI over them. */
+export function composeProject(options: { name: string; files: string[]; envFile: string }) {
+  const base = ['compose', '-p', options.name, '--env-file', options.envFile];
+  for (const file of options.files) base.push('-f', file);
+  const compose = (args: string[], runOptions?: Parameters<typeof run>[2]) =>
+    docker([...base, ...args], { cwd: repoRoot, ...runOptions });
+  return {
+    ...options,
+    compose,
+    /** `docker compose …` that must succeed: throws with its output otherwise. */
+    composeOk(args: string[]): string {
+      const result = compose(args);
+      if (result.status !== 0) {
+        throw new Error(
+          `docker compose ${args.join(' ')} exited ${result.status}:\n${result.output.slice(-4000)}`,
+        );
+      }
+      return result.stdout.trim();
+    },
+    /** The project's containers (running or not) of one service, by name. */
+    containers(service: string): string[] {
+      return dockerOk([
+        'ps',
+        '-a',
+        '--filter',
+        `label=com.docker.compose.project=${options.name}`,
+        '--filter',
+        `label=com.docker.compose.service=${service}`,
+        '--format',
+        '{{.Names}}',
+      ])
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    },
+  };
+}

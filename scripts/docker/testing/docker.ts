@@ -158,9 +158,32 @@ export function buildImage(
     { cwd: options.context ? undefined : repoRoot, timeoutMs: 900_000 },
   );
   if (result.status !== 0) {
-    throw new Error(`docker build of ${app} failed:\n${result.output.slice(-6000)}`);
+    const dockerfile = options.dockerfile ?? path.join('apps', app, 'Dockerfile');
+    throw new Error(
+      `docker build of ${app} failed: ${buildFailure(result.output, dockerfile)}\n--- end of the build output:\n${result.output.slice(-3000)}`,
+    );
   }
   return tag;
+}
+
+/**
+ * BuildKit's failure in one line: the Dockerfile line it stopped at and why, e.g.
+ * `apps/worker/Dockerfile:40 COPY --from=build /repo/x ./dist: "/repo/x": not found`.
+ */
+export function buildFailure(output: string, dockerfile: string): string {
+  const lines = output.split('\n');
+  const error = lines.findLast((line) => line.startsWith('ERROR: '))?.slice('ERROR: '.length);
+  const at = lines
+    .findLast((line) => /^Dockerfile:\d+$/.test(line.trim()))
+    ?.trim()
+    .split(':')[1];
+  const instruction = lines
+    .findLast((line) => line.includes(' >>> '))
+    ?.split(' >>> ')[1]
+    ?.trim();
+  // "failed to solve: failed to compute cache key: … "<path>": not found" → keep what names the cause.
+  const cause = error?.match(/"[^"]+": not found$/)?.[0] ?? error ?? 'no ERROR line (see below)';
+  return `${at ? `${dockerfile}:${at} ` : ''}${instruction ? `${instruction}: ` : ''}${cause}`;
 }
 
 /** What `docker stop` gave: its own status, the container's exit code, and how long it took. */

@@ -66,7 +66,7 @@ export type StandInOptions = {
   /** How long one deployment runs in the default runtime. */
   deployMs?: number;
   /** A deployment already running for this app when the test starts (a UI click, a webhook). */
-  busy?: { app: string; ms: number };
+  busy?: { app: string; ms: number; on?: RegExp };
   /** Replaces the default runtime (the zero-downtime test drives real containers). */
   runtime?: Runtime;
   faults?: Fault[];
@@ -420,7 +420,7 @@ export async function startCoolifyStandIn(options: StandInOptions): Promise<Stan
       body = text;
     }
     const result = await handle(req, url, text, body);
-    startBusy?.(url.pathname);
+    startBusy?.(`${req.method} ${url.pathname}`);
     exchanges.push({
       at: Date.now(),
       method: req.method ?? '',
@@ -545,7 +545,7 @@ export async function startCoolifyStandIn(options: StandInOptions): Promise<Stan
 
   // A busy application: someone starts a deployment of it (a UI click, a webhook) just as the
   // command begins, i.e. on the first API request that names it; it runs `ms` longer than usual.
-  let startBusy: ((path: string) => void) | undefined;
+  let startBusy: ((request: string) => void) | undefined;
   if (options.busy) {
     const { app: busyUuid, ms } = options.busy;
     const originalDeploy = runtime.deploy;
@@ -557,9 +557,10 @@ export async function startCoolifyStandIn(options: StandInOptions): Promise<Stan
       }
       return originalDeploy(a, tag, signal);
     };
-    startBusy = (path) => {
+    const trigger = options.busy.on ?? new RegExp(busyUuid);
+    startBusy = (request) => {
       const app = apps.get(busyUuid);
-      if (!app || !path.includes(busyUuid)) return;
+      if (!app || !trigger.test(request)) return;
       startBusy = undefined;
       queue(app);
     };

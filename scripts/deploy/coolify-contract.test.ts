@@ -9,7 +9,7 @@ import { requiredEnvs } from './topology.ts';
 
 // Every request the deploy command and coolify-setup send, and every answer the stand-in gives,
 // checked against Coolify's own OpenAPI description (testing/coolify-openapi.yaml, vendored from
-// coollabsio/coolify openapi.yaml at v4.3.x) with a real validator, so the two cannot drift.
+// coollabsio/coolify openapi.yaml at 379abb25, v4.3.11) with a real validator, so the two cannot drift.
 
 const definition = parse(
   readFileSync(new URL('./testing/coolify-openapi.yaml', import.meta.url), 'utf8'),

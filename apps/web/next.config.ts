@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnvConfig } from '@next/env';
 import type { NextConfig } from 'next';
+import { PROXIED_BODY_MAX_BYTES } from './src/server/body-limits';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -41,6 +42,12 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,
+  experimental: {
+    // Next keeps a copy of every body the proxy sees, up to this size, and silently cuts the
+    // rest. The proxy refuses larger announced bodies (413) and the upload route, the only one
+    // that takes large bodies, is left out of the proxy (docs/decisions/0060).
+    proxyClientMaxBodySize: PROXIED_BODY_MAX_BYTES,
+  },
 };
 
 export default config;

@@ -1,34 +1,29 @@
 import { type NextRequest, NextResponse } from 'next/server';
-import { env } from './env';
-import { type AccessConfig, decideAccess, wwwAuthenticate } from './server/access-control.server';
-import {
-  contentSecurityPolicy,
-  newNonce,
-  staticSecurityHeaders,
-} from './server/security-headers.server';
+import { formatSize, PROXIED_BODY_MAX_BYTES } from './server/body-limits';
+import { accessDenial, newCsp, withSecurityHeaders } from './server/front-door.server';
 
 /**
  * Runs before every page and API route (Next 16's `proxy.ts`, formerly middleware; Node.js
- * runtime): production access control, the CSRF Origin check and the security headers. New routes
- * are covered by default: the matcher excludes only Next's own build assets.
+ * runtime): production access control, the CSRF Origin check, the body limit and the security
+ * headers. New routes are covered by default: the matcher excludes only Next's own build assets
+ * and the upload route, which applies the same checks itself (`guarded()`, docs/decisions/0060).
  * docs/security.md describes the behaviour; docs/decisions/0050 why it is built this way.
  */
 export function proxy(request: NextRequest) {
-  const config = accessConfig();
-  const nonce = newNonce();
-  const csp = contentSecurityPolicy(nonce, env().NODE_ENV === 'development');
+  const csp = newCsp();
+  const { method, headers } = request;
+  const denial = accessDenial({ method, pathname: request.nextUrl.pathname, headers });
+  if (denial) return withSecurityHeaders(denial, csp);
 
-  const denial = decideAccess(
-    { method: request.method, pathname: request.nextUrl.pathname, headers: request.headers },
-    config,
-  );
-  if (denial) {
-    const response = NextResponse.json(
-      { error: { code: denial.code, message: denial.message } },
-      { status: denial.status },
+  // Next copies the body for the proxy and cuts it silently at proxyClientMaxBodySize: refuse
+  // what is announced larger, so no route ever sees a truncated body.
+  const length = Number(headers.get('content-length') ?? 0);
+  if (length > PROXIED_BODY_MAX_BYTES) {
+    const message = `the request body is ${formatSize(length)}; the limit is ${formatSize(PROXIED_BODY_MAX_BYTES)}`;
+    const response = Response.json(
+      { error: { code: 'body_too_large', message } },
+      { status: 413, headers: { connection: 'close' } },
     );
-    if (denial.status === 401) response.headers.set('www-authenticate', wwwAuthenticate);
-    response.headers.set('cache-control', 'no-store');
     return withSecurityHeaders(response, csp);
   }
 
@@ -38,33 +33,10 @@ export function proxy(request: NextRequest) {
   return withSecurityHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
 }
 
-function withSecurityHeaders(response: NextResponse, csp: string): NextResponse {
-  response.headers.set('content-security-policy', csp);
-  for (const [name, value] of Object.entries(staticSecurityHeaders)) {
-    response.headers.set(name, value);
-  }
-  return response;
-}
-
-let cachedConfig: AccessConfig | undefined;
-
-function accessConfig(): AccessConfig {
-  if (cachedConfig) return cachedConfig;
-  const e = env();
-  cachedConfig = {
-    production: e.NODE_ENV === 'production',
-    credentials:
-      e.BASIC_AUTH_USER && e.BASIC_AUTH_PASSWORD
-        ? { user: e.BASIC_AUTH_USER, password: e.BASIC_AUTH_PASSWORD }
-        : undefined,
-    publicDemo: e.PUBLIC_DEMO,
-    publicUrl: e.PUBLIC_URL,
-  };
-  return cachedConfig;
-}
-
 export const config = {
-  // Everything except Next's hashed build assets (public code, no secrets, cached forever).
+  // Everything except Next's hashed build assets (public code, no secrets, cached forever) and
+  // the upload route: Next would buffer a whole upload for the proxy, and even wait for all of a
+  // refused one (docs/decisions/0060); that route runs the same checks itself.
   // Prefetches are not excluded: they fetch page data and must be authenticated too.
-  matcher: ['/((?!_next/static/|_next/image).*)'],
+  matcher: ['/((?!_next/static/|_next/image|api/imports$).*)'],
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatSize, JSON_BODY_MAX_BYTES } from './body-limits';
 import { services } from './services.server';
 
 /** An expected failure with the status and code the client sees. */
@@ -8,6 +9,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: { path: string; message: string }[],
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -79,7 +81,7 @@ export function route<C>(handler: Handler<C>): Handler<C> {
     try {
       return await handler(request, context);
     } catch (error) {
-      if (error instanceof ApiError) return errorResponse(error);
+      if (error instanceof ApiError) return errorResponse(error, error.headers);
       if (isUnavailable(error)) {
         return errorResponse(
           new ApiError(503, 'unavailable', 'a backing service is unavailable; try again shortly'),
@@ -96,8 +98,8 @@ export function route<C>(handler: Handler<C>): Handler<C> {
 }
 
 /**
- * The request's JSON body. Requiring `application/json` also means a cross-site HTML form cannot
- * send it (browsers preflight that content type).
+ * The request's JSON body, at most JSON_BODY_MAX_BYTES. Requiring `application/json` also means a
+ * cross-site HTML form cannot send it (browsers preflight that content type).
  */
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
@@ -108,9 +110,76 @@ export async function readJson(request: Request): Promise<unknown> {
       'send a JSON body with content-type: application/json',
     );
   }
+  const body = await readBody(request, { max: JSON_BODY_MAX_BYTES, what: 'the JSON body' });
   try {
-    return await request.json();
+    return JSON.parse(new TextDecoder().decode(body));
   } catch {
     throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+  }
+}
+
+/**
+ * What a route accepts: `max` bytes of body; `shown` is the limit people are told (an upload's
+ * file limit, without the multipart framing that `max` adds).
+ */
+export type BodyLimit = { max: number; what: string; shown?: number; code?: string };
+
+/** The 413 for a body over its limit; `connection: close` so the server stops reading the rest. */
+export function bodyTooLarge(limit: BodyLimit, size?: number): ApiError {
+  const shown = formatSize(limit.shown ?? limit.max);
+  return new ApiError(
+    413,
+    limit.code ?? 'body_too_large',
+    `${limit.what} is ${size === undefined ? `over ${shown}` : formatSize(size)}; the limit is ${shown}`,
+    undefined,
+    { connection: 'close' },
+  );
+}
+
+/**
+ * Refuses at once, before reading a byte, when Content-Length announces more than the limit: a
+ * client claiming a terabyte gets its 413 instead of a server waiting for the body.
+ */
+export function refuseAnnouncedSize(headers: Headers, limit: BodyLimit): void {
+  const length = Number(headers.get('content-length') ?? 0);
+  if (length > limit.max) throw bodyTooLarge(limit, length);
+}
+
+/**
+ * The body as a stream that fails as soon as more than the limit arrived (a chunked body
+ * announces no length), so no more than that is ever held in memory. Whatever then fails reading
+ * it (`formData()`, `arrayBuffer()`), call `check()` in the catch: it throws the 413 if that was
+ * the reason.
+ */
+export function limitedBody(
+  request: Request,
+  limit: BodyLimit,
+): { stream: ReadableStream<Uint8Array>; check: () => void } {
+  refuseAnnouncedSize(request.headers, limit);
+  let seen = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > limit.max) controller.error(bodyTooLarge(limit));
+      else controller.enqueue(chunk);
+    },
+  });
+  const body = request.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  return {
+    stream: body.pipeThrough(counter),
+    check: () => {
+      if (seen > limit.max) throw bodyTooLarge(limit);
+    },
+  };
+}
+
+/** All of a body within its limit. */
+export async function readBody(request: Request, limit: BodyLimit): Promise<Uint8Array> {
+  const body = limitedBody(request, limit);
+  try {
+    return new Uint8Array(await new Response(body.stream).arrayBuffer());
+  } catch {
+    body.check();
+    throw new ApiError(400, 'invalid_body', 'the request body could not be read');
   }
 }

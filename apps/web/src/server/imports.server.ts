@@ -11,6 +11,7 @@ import { contactsImport, enqueue, publishEvent } from '@app/worker/contracts';
 import { sniffCsv } from '@app/worker/csv';
 import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
 import { env } from '../env';
+import { formatMb } from './body-limits';
 import { ApiError, notFound } from './http.server';
 import { services } from './services.server';
 
@@ -81,10 +82,6 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
     () => {},
   );
   return view;
-}
-
-function formatMb(bytes: number) {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 type ImportCursor = { createdAt: Date; id: string };

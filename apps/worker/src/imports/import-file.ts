@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type { ImportCheckpoint } from '@app/db';
 import { UnrecoverableError } from 'bullmq';
 import { parse } from 'csv-parse';
@@ -44,15 +44,17 @@ export async function importFile(options: {
   const sniff = sniffCsv(first.subarray(0, 64 * 1024));
   if (!sniff.ok) throw new UnrecoverableError(sniff.message);
 
-  const parser = Readable.from(fileChunks(sql, importId)).pipe(
-    parse({
-      bom: true,
-      delimiter: sniff.delimiter,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }),
-  );
+  const parser = parse({
+    bom: true,
+    delimiter: sniff.delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+  });
+  // pipeline(), not .pipe(): pipe() does not forward the source's errors, so a chunk read failing
+  // (Postgres terminated the connection) was an 'error' event nobody listened to, an uncaught
+  // exception that killed the worker. Here it destroys the parser, and the loop below throws it.
+  pipeline(Readable.from(fileChunks(sql, importId)), parser, () => {});
 
   const mapping = sniff.mapping; // from the header row
   let batch = emptyBatch(checkpoint);
@@ -68,21 +70,29 @@ export async function importFile(options: {
   // "Line" is the record's number in the file with the header as 1: the row number a spreadsheet
   // shows. (csv-parse's physical line count is off for CRLF inside quoted fields.)
   let line = 0;
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: string[];
-    info: { bytes: number };
-  }>) {
-    line++;
-    if (line === 1 || line <= checkpoint.line) continue;
-    addRow(batch, record, line, mapping);
-    batch.bytes = info.bytes;
-    if (batch.rows >= batchSize) {
-      if ((await flush(batch)) === 'stop') {
-        parser.destroy();
-        return 'stopped';
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { bytes: number };
+    }>) {
+      line++;
+      if (line === 1 || line <= checkpoint.line) continue;
+      addRow(batch, record, line, mapping);
+      batch.bytes = info.bytes;
+      if (batch.rows >= batchSize) {
+        if ((await flush(batch)) === 'stop') {
+          parser.destroy();
+          return 'stopped';
+        }
+        batch = emptyBatch({ line: batch.lastLine, bytes: batch.bytes });
       }
-      batch = emptyBatch({ line: batch.lastLine, bytes: batch.bytes });
     }
+  } catch (error) {
+    // The commit in flight settles before the error goes up: no batch may still be writing when
+    // the caller marks the import failed or BullMQ retries it (and its own failure is not left
+    // as an unhandled rejection).
+    await inFlight?.catch(() => {});
+    throw error;
   }
   if (batch.rows > 0 && (await flush(batch)) === 'stop') return 'stopped';
   if (inFlight && (await inFlight) === 'stop') return 'stopped';

@@ -1,5 +1,6 @@
 import { EnvError } from '@app/db/config';
 import { env } from './env';
+import { refuseUnsupportedMethods } from './server/unsupported-methods.server';
 
 // Validate the environment before any request is served: one line per problem, exit 1.
 try {
@@ -11,3 +12,6 @@ try {
   );
   process.exit(1);
 }
+
+// Before the first request: TRACE and TRACK get a 405 instead of Next's 500 and stack trace.
+refuseUnsupportedMethods();

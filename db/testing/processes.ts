@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 // Servers and ports for tests, benches and measuring scripts. No vitest import here, so plain
@@ -116,4 +118,46 @@ export async function startRedisServer(options: {
       if (!keepData) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The newest mtime under `file` (a folder's own mtime counts: a deleted file changes it). */
+export function newestMtime(file: string): number {
+  if (!existsSync(file)) return 0;
+  const stat = statSync(file);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(file)) {
+    newest = Math.max(newest, newestMtime(path.join(file, entry)));
+  }
+  return newest;
+}
+
+const LOCK_STALE_MS = 10 * 60_000;
+
+/**
+ * Runs `fn` while holding a machine-wide lock named `key` (a directory in the temp folder), so
+ * test files in parallel processes build a shared artefact once: the first builds, the others
+ * wait and reuse it. A lock left by a killed run is taken over after LOCK_STALE_MS.
+ */
+export async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(
+    tmpdir(),
+    `test-lock-${createHash('sha1').update(key).digest('hex').slice(0, 12)}.lock`,
+  );
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }

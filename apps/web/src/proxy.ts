@@ -20,10 +20,7 @@ export function proxy(request: NextRequest) {
   const length = Number(headers.get('content-length') ?? 0);
   if (length > PROXIED_BODY_MAX_BYTES) {
     const message = `the request body is ${formatSize(length)}; the limit is ${formatSize(PROXIED_BODY_MAX_BYTES)}`;
-    const response = Response.json(
-      { error: { code: 'body_too_large', message } },
-      { status: 413, headers: { connection: 'close' } },
-    );
+    const response = Response.json({ error: { code: 'body_too_large', message } }, { status: 413 });
     return withSecurityHeaders(response, csp);
   }
 

@@ -1,17 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { newestMtime, withLock } from '@app/db/testing/processes';
 
 /**
  * Lets a second `make test` skip the minute-long `next build`. After building, the test writes
@@ -42,45 +32,12 @@ export function nextBuildIsFresh(webDir: string, newestSource: number): boolean 
   return Number.isFinite(builtFrom) && newestSource <= builtFrom;
 }
 
-function newestMtime(file: string): number {
-  if (!existsSync(file)) return 0;
-  const stat = statSync(file);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs; // a deleted file changes its folder's mtime
-  for (const entry of readdirSync(file)) {
-    newest = Math.max(newest, newestMtime(path.join(file, entry)));
-  }
-  return newest;
-}
-
 /**
  * Test files run in parallel processes and several need the production build: the first one to
- * get here builds (unless a fresh build exists, as above), the others wait and reuse it. A lock
- * left by a killed run is taken over after LOCK_STALE_MS.
+ * get here builds (unless a fresh build exists, as above), the others wait and reuse it.
  */
-const LOCK_STALE_MS = 10 * 60_000;
-
-export async function withBuildLock<T>(webDir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(
-    tmpdir(),
-    `next-build-${createHash('sha1').update(webDir).digest('hex').slice(0, 12)}.lock`,
-  );
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+export function withBuildLock<T>(webDir: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(`next-build:${webDir}`, fn);
 }
 
 /** `next build` unless the last one is still fresh; call it inside withBuildLock. */

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@app/db/testing/processes';
+import { freePort, spawnNode } from '@app/db/testing/processes';
 import { buildIfStale, withBuildLock } from './next-build';
 
 /**
@@ -42,32 +42,16 @@ export type WebServer = {
 /** `node apps/web/server.js` on a free loopback port with exactly `env` (and PATH). */
 export async function startWeb(staged: StagedWeb, env: Record<string, string>): Promise<WebServer> {
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, ['apps/web/server.js'], {
-    cwd: staged.dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOSTNAME: '127.0.0.1',
-      ...env,
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code: number | null, signal: NodeJS.Signals | null) =>
-      resolve(code ?? signal ?? -1),
-    );
+  const { child, output, exited } = spawnNode(staged.dir, ['apps/web/server.js'], {
+    NODE_ENV: 'production',
+    HOSTNAME: '127.0.0.1',
+    ...env,
+    PORT: String(port),
   });
   return {
     child,
     url: `http://127.0.0.1:${port}`,
-    output: () => output,
+    output,
     exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

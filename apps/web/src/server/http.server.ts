@@ -10,7 +10,6 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: { path: string; message: string }[],
-    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -88,7 +87,7 @@ export function unavailableResponse(): Response {
  * to the client). Expected outcomes are logged at most as one warning line, never with a stack.
  */
 export function errorToResponse(error: unknown, request: Request): Response {
-  if (error instanceof ApiError) return errorResponse(error, error.headers);
+  if (error instanceof ApiError) return errorResponse(error);
   const kind = classifyError(error);
   if (kind?.kind === 'unavailable') {
     if (kind.postgres) health.__postgresUnavailableAt = Date.now();
@@ -166,15 +165,16 @@ export async function readJson(request: Request): Promise<unknown> {
  */
 export type BodyLimit = { max: number; what: string; shown?: number; code?: string };
 
-/** The 413 for a body over its limit; `connection: close` so the server stops reading the rest. */
+/**
+ * The 413 for a body over its limit. The connection stays open: Node reads and drops the rest, so
+ * a client still writing its body gets this answer instead of a reset connection.
+ */
 export function bodyTooLarge(limit: BodyLimit, size?: number): ApiError {
   const shown = formatSize(limit.shown ?? limit.max);
   return new ApiError(
     413,
     limit.code ?? 'body_too_large',
     `${limit.what} is ${size === undefined ? `over ${shown}` : formatSize(size)}; the limit is ${shown}`,
-    undefined,
-    { connection: 'close' },
   );
 }
 

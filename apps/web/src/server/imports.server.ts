@@ -41,7 +41,7 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
     throw new ApiError(
       413,
       'file_too_large',
-      `the file is ${formatMb(file.size)}; the limit is ${formatMb(max)}`,
+      `the file is ${formatMb(file.size)} (${file.size} bytes); the limit is ${formatMb(max)} (${max} bytes)`,
     );
   }
   // Postgres text cannot hold a NUL, and control characters have no place in a name shown in lists

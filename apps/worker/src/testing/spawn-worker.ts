@@ -1,6 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, type NodeProcess, spawnNode } from '@app/db/testing/processes';
+import {
+  freePort,
+  type NodeProcess,
+  newestMtime,
+  spawnNode,
+  withLock,
+} from '@app/db/testing/processes';
 
 const workerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -19,6 +27,47 @@ export async function spawnWorker(env: Record<string, string>): Promise<SpawnedW
     ...env,
   });
   return { ...started, port };
+}
+
+/**
+ * The production worker: the esbuild bundle `dist/main.js` the image runs (built first when a
+ * source is newer than it), with NODE_ENV=production and exactly the given environment.
+ */
+export async function spawnWorkerBundle(env: Record<string, string>): Promise<SpawnedWorker> {
+  await buildWorkerBundle();
+  const port = Number(env.WORKER_HEALTH_PORT ?? (await freePort()));
+  const started = spawnNode(workerRoot, ['dist/main.js'], {
+    NODE_ENV: 'production',
+    LOG_FORMAT: 'json',
+    WORKER_HEALTH_PORT: String(port),
+    ...env,
+  });
+  return { ...started, port };
+}
+
+/** `pnpm build` (build.mjs) unless dist/main.js is newer than every source it bundles. */
+export function buildWorkerBundle(): Promise<void> {
+  return withLock(`worker-bundle:${workerRoot}`, async () => {
+    const bundle = path.join(workerRoot, 'dist/main.js');
+    const root = path.resolve(workerRoot, '../..');
+    const sources = [
+      path.join(workerRoot, 'src'),
+      path.join(workerRoot, 'build.mjs'),
+      path.join(root, 'db/src'),
+      path.join(root, 'db/migrations'),
+      path.join(root, 'pnpm-lock.yaml'),
+    ];
+    if (existsSync(bundle) && statSync(bundle).mtimeMs > Math.max(...sources.map(newestMtime))) {
+      return;
+    }
+    const result = spawnSync(process.execPath, ['build.mjs'], {
+      cwd: workerRoot,
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) {
+      throw new Error(`worker build failed:\n${result.stdout}\n${result.stderr}`);
+    }
+  });
 }
 
 /** Polls the worker's /readyz until it answers 200. */

@@ -1,32 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { createDb } from '@app/db';
-import { resetDatabase, testEnv, uniquePrefix, withDatabase } from '@app/db/testing';
+import { resetDatabase, testEnv, withDatabase } from '@app/db/testing';
 import { contactsCsv, expectedCounts } from '@app/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type SpawnedWorker,
-  spawnWorker,
-  waitUntilReady,
-} from '../../worker/src/testing/spawn-worker';
-import {
-  type StagedWeb,
-  stageStandaloneWeb,
-  startWeb,
-  type WebServer,
-  waitForHealthy,
-} from '../e2e/support/standalone-server';
+import { type ProductionApp, STACK_TRACE, startProductionApp } from '../e2e/support/production-app';
 
 /**
  * Postgres faults and hostile input through the real door: the production web server (standalone
- * build, production auth) and the real worker process, over HTTP only. Issue 12, defects 3 and 5:
+ * build, production auth) and the worker bundle (startProductionApp), over HTTP only. Issue 12, defects 3 and 5:
  * a terminated connection or a connection limit is a 503 with Retry-After, never a 500; the worker
  * survives and the import's counts stay exact; bad input is a 4xx with no stack in the log.
  */
-
-const user = 'operator';
-const password = 'a-long-test-password';
-const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 const env = await testEnv();
 const database = new URL(env.databaseUrl).pathname.slice(1);
@@ -36,30 +21,13 @@ const admin = createDb(env.databaseUrl, { max: 2, applicationName: 'pgfaults-adm
 const limitedRole = `test_limited_${env.runId}_${randomBytes(3).toString('hex')}`.toLowerCase();
 const limitedPassword = randomBytes(12).toString('hex');
 
-let staged: StagedWeb;
-const started: { stop: () => Promise<unknown> }[] = [];
+const started: ProductionApp[] = [];
 
-async function web(extra: Record<string, string> = {}, prefix?: string): Promise<WebServer> {
-  const server = await startWeb(staged, {
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    QUEUE_PREFIX: prefix ?? (await uniquePrefix('pgweb')),
-    LOG_FORMAT: 'json',
-    BASIC_AUTH_USER: user,
-    BASIC_AUTH_PASSWORD: password,
-    NEXT_TELEMETRY_DISABLED: '1',
-    ...extra,
-  });
-  started.push(server);
-  await waitForHealthy(server);
-  return server;
+async function app(options: Parameters<typeof startProductionApp>[1] = {}) {
+  const running = await startProductionApp(env, options);
+  started.push(running);
+  return running;
 }
-
-const call = (server: WebServer, pathname: string, init: RequestInit = {}) =>
-  fetch(`${server.url}${pathname}`, {
-    ...init,
-    headers: { authorization, origin: server.url, ...init.headers },
-  });
 
 /** Terminates this test database's backends of one application (other databases are not ours). */
 async function terminate(applicationName: string): Promise<number> {
@@ -70,7 +38,12 @@ async function terminate(applicationName: string): Promise<number> {
 }
 
 /** GETs spread over the API's database-backed reads, `count` of them, `concurrency` at a time. */
-async function load(server: WebServer, count: number, concurrency: number, during?: () => void) {
+async function load(
+  server: ProductionApp,
+  count: number,
+  concurrency: number,
+  during?: () => void,
+) {
   const paths = ['/api/contacts', '/api/imports', '/api/contacts?q=pers', '/api/dashboard'];
   const statuses: Record<number, number> = {};
   let missingRetryAfter = 0;
@@ -78,7 +51,7 @@ async function load(server: WebServer, count: number, concurrency: number, durin
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
-        const response = await call(server, paths[next++ % paths.length] as string);
+        const response = await server.fetch(paths[next++ % paths.length] as string);
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;
         if (response.status === 503 && !response.headers.get('retry-after')) missingRetryAfter++;
         await response.arrayBuffer();
@@ -104,27 +77,25 @@ function rawRequest(url: string, method: string, headers: Record<string, string>
   });
 }
 
-const stackLine = /\n\s+at .+:\d+:\d+/;
-
 beforeAll(async () => {
   await resetDatabase(admin.sql);
   await admin.sql.unsafe(
     `create role "${limitedRole}" login password '${limitedPassword}' connection limit 2
      in role pg_read_all_data, pg_write_all_data`,
   );
-  staged = await stageStandaloneWeb();
 }, 600_000);
 
 afterAll(async () => {
   await Promise.all(started.map((s) => s.stop()));
-  await staged?.remove();
   await admin.sql.unsafe(`drop role if exists "${limitedRole}"`).catch(() => {});
   await admin.close();
 });
 
 describe('bad input through the production server', () => {
   it('answers TRACE and NUL-bearing input with a 4xx and logs no stack', async () => {
-    const server = await web();
+    const server = await app({ worker: false });
+    const { user, password } = server.credentials;
+    const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     const b64 = (text: string) => Buffer.from(text).toString('base64url');
     const cases: { name: string; send: () => Promise<Response>; status: number; code: string }[] = [
       {
@@ -141,27 +112,26 @@ describe('bad input through the production server', () => {
       },
       {
         name: 'a NUL in the search',
-        send: () => call(server, '/api/contacts?q=%00'),
+        send: () => server.fetch('/api/contacts?q=%00'),
         status: 400,
         code: 'invalid_input',
       },
       {
         name: 'a contacts cursor that decodes to a NUL',
-        send: () => call(server, `/api/contacts?cursor=${b64('a\u0000@b.c')}`),
+        send: () => server.fetch(`/api/contacts?cursor=${b64('a\u0000@b.c')}`),
         status: 400,
         code: 'invalid_cursor',
       },
       {
         name: 'an imports cursor with a non-uuid id',
-        send: () => call(server, `/api/imports?cursor=${b64('2026-01-01T00:00:00.000Z|nope')}`),
+        send: () => server.fetch(`/api/imports?cursor=${b64('2026-01-01T00:00:00.000Z|nope')}`),
         status: 400,
         code: 'invalid_cursor',
       },
       {
         name: 'an imports cursor in the year 275760',
         send: () =>
-          call(
-            server,
+          server.fetch(
             `/api/imports?cursor=${b64(`${new Date(8.64e15).toISOString()}|${crypto.randomUUID()}`)}`,
           ),
         status: 400,
@@ -172,7 +142,7 @@ describe('bad input through the production server', () => {
         send: () => {
           const form = new FormData();
           form.append('file', new Blob(['email\na@b.co\n'], { type: 'text/csv' }), 'a\u0000b.csv');
-          return call(server, '/api/imports', { method: 'POST', body: form });
+          return server.fetch('/api/imports', { method: 'POST', body: form });
         },
         status: 400,
         code: 'invalid_filename',
@@ -189,32 +159,18 @@ describe('bad input through the production server', () => {
     const [imports] = await admin.sql`select count(*)::int as n from imports`;
     expect(imports?.n).toBe(0);
     // The contacts page degrades the bad search to the first page instead of an error page.
-    expect((await call(server, '/contacts?q=%00')).status).toBe(200);
+    expect((await server.fetch('/contacts?q=%00')).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the log lines land
-    expect(server.output()).not.toMatch(stackLine);
+    expect(server.output()).not.toMatch(STACK_TRACE);
     expect(server.output()).not.toContain('"level":50');
   }, 120_000);
 });
 
 describe('Postgres terminating connections of the web server and the worker mid-import', () => {
-  let worker: SpawnedWorker | undefined;
-  afterAll(async () => {
-    worker?.child.kill('SIGTERM');
-    await worker?.exited;
-  });
-
   it('answers 503 with Retry-After (never 500) meanwhile; the import completes exactly', async () => {
-    const prefix = await uniquePrefix('pgkill');
-    worker = await spawnWorker({
-      DATABASE_URL: env.databaseUrl,
-      REDIS_URL: env.redisUrl,
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      IMPORT_BATCH_SIZE: '100',
-    });
-    started.push({ stop: async () => worker?.child.kill('SIGTERM') });
-    const server = await web({ WORKER_HEALTH_URL: `http://127.0.0.1:${worker.port}` }, prefix);
-    await waitUntilReady(worker);
+    const server = await app({ workerEnv: { IMPORT_BATCH_SIZE: '100', LOG_LEVEL: 'warn' } });
+    const worker = server.worker;
+    if (!worker) throw new Error('no worker');
 
     // The roles are told apart by application_name, which both processes must set.
     const names = await admin.sql<{ name: string }[]>`
@@ -228,7 +184,7 @@ describe('Postgres terminating connections of the web server and the worker mid-
       new Blob([new Uint8Array(contactsCsv({ rows, invalidPercent: 3 }))], { type: 'text/csv' }),
       'contacts.csv',
     );
-    const uploaded = await call(server, '/api/imports', { method: 'POST', body: form });
+    const uploaded = await server.fetch('/api/imports', { method: 'POST', body: form });
     expect(uploaded.status).toBe(202);
     const { import: created } = (await uploaded.json()) as { import: { id: string } };
 
@@ -261,7 +217,7 @@ describe('Postgres terminating connections of the web server and the worker mid-
           `worker exited (${worker.child.exitCode}):\n${worker.output().slice(-4000)}`,
         );
       }
-      const response = await call(server, `/api/imports/${created.id}`);
+      const response = await server.fetch(`/api/imports/${created.id}`);
       if (response.status === 200) {
         view = ((await response.json()) as { import: typeof view }).import;
         if (view.status === 'completed' || view.status === 'failed') break;
@@ -278,11 +234,11 @@ describe('Postgres terminating connections of the web server and the worker mid-
     });
 
     // Both processes are the same ones, and serve normally again.
-    expect(server.child.exitCode).toBeNull();
+    expect(server.web.child.exitCode).toBeNull();
     expect(worker.child.exitCode).toBeNull();
-    expect((await call(server, '/api/contacts')).status).toBe(200);
-    expect(server.output()).not.toMatch(stackLine);
-    expect(worker.output()).not.toMatch(/uncaught exception|TypeError/);
+    expect((await server.fetch('/api/contacts')).status).toBe(200);
+    expect(server.output()).not.toMatch(STACK_TRACE);
+    expect(server.workerOutput()).not.toMatch(/uncaught exception|TypeError/);
   }, 300_000);
 });
 
@@ -291,7 +247,7 @@ describe('a Postgres connection limit', () => {
     const url = new URL(withDatabase(env.serverUrl, database));
     url.username = limitedRole;
     url.password = limitedPassword;
-    const server = await web({ DATABASE_URL: url.toString() });
+    const server = await app({ worker: false, webEnv: { DATABASE_URL: url.toString() } });
 
     // Ten at a time against a pool that may open only two connections.
     const result = await load(server, 200, 10);
@@ -302,6 +258,6 @@ describe('a Postgres connection limit', () => {
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ checks: { db: 'down' } });
     expect(server.output()).toContain('"code":"53300"');
-    expect(server.output()).not.toMatch(stackLine);
+    expect(server.output()).not.toMatch(STACK_TRACE);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { contacts } from '@app/db';
 import { and, asc, gt, like, or, sql } from 'drizzle-orm';
 import { boundedExtra } from '../lib/bounded-extra';
-import { ApiError } from './http.server';
+import { ApiError, hasControlCharacters } from './http.server';
 import { services } from './services.server';
 
 export type ContactView = {
@@ -21,9 +21,12 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export const encodeContactCursor = (email: string) => Buffer.from(email).toString('base64url');
 
+/** A cursor is what encodeContactCursor made: an email, which never holds a NUL or a line break. */
 function decodeContactCursor(cursor: string): string {
   const email = Buffer.from(cursor, 'base64url').toString();
-  if (!email.includes('@')) throw new ApiError(400, 'invalid_cursor', 'cursor is not valid');
+  if (!email.includes('@') || hasControlCharacters(email) || email.includes('\ufffd')) {
+    throw new ApiError(400, 'invalid_cursor', 'cursor is not valid: use nextCursor from a page');
+  }
   return email;
 }
 

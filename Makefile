@@ -24,7 +24,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	deploy bench-start bench-import bench-migrate bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
+	deploy coolify-setup bench-start bench-import bench-migrate bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
 	docker-offline docker-offline-stop
 
 help: ## Show this list
@@ -138,6 +138,9 @@ doctor: setup ## Check tools, ports, .env and services; the fix beside each prob
 
 deploy: setup ## Deploy DEPLOY_SHA (default HEAD) to Coolify, verify /api/health, roll back on failure
 	@$(TSX) scripts/deploy/main.ts
+
+coolify-setup: setup ## Create the Coolify apps' settings and variables through its API (idempotent)
+	@$(TSX) scripts/deploy/coolify-setup.ts
 
 bench-start: setup ## Sizes of the web/worker image payloads and start-to-healthy times
 	@$(TSX) scripts/deploy/bench-start.ts $(ARGS)

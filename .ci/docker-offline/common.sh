@@ -14,10 +14,16 @@ LOGFILE="$STATE/dockerd.log"
 # Downloads worth keeping between runs (debootstrap tarball, npm packs).
 CACHE=${DOCKER_OFFLINE_CACHE:-/var/cache/template-docker-offline}
 
-# The node tag is read from the web Dockerfile's NODE_IMAGE ARG (the worker's names the same one;
-# provision.sh checks that) and the devcontainer base from its FROM line: one place to bump.
+# The node tag is read from the web Dockerfile's NODE_TAG ARG (`FROM node:${NODE_TAG}`; the
+# worker's names the same one, provision.sh checks that) and the devcontainer base from its FROM
+# line: one place to bump.
+node_tag() {
+  sed -n 's/^ARG NODE_TAG=//p' "$REPO/apps/web/Dockerfile" | head -n 1
+}
 node_image() {
-  sed -n 's/^ARG NODE_IMAGE=//p' "$REPO/apps/web/Dockerfile" | head -n 1
+  local tag
+  tag=$(node_tag)
+  [ -n "$tag" ] && echo "node:$tag"
 }
 devcontainer_image() {
   awk '/^FROM /{print $2; exit}' "$REPO/.devcontainer/Dockerfile"

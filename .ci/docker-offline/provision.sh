@@ -208,10 +208,10 @@ ensure_images() {
   local node devcontainer
   node=$(node_image)
   devcontainer=$(devcontainer_image)
-  [ -n "$node" ] || fail "no 'ARG NODE_IMAGE=' in apps/web/Dockerfile"
+  [ -n "$node" ] || fail "no 'ARG NODE_TAG=' in apps/web/Dockerfile"
   [ -n "$devcontainer" ] || fail "no FROM line in .devcontainer/Dockerfile"
-  grep -qx "ARG NODE_IMAGE=$node" "$REPO/apps/worker/Dockerfile" \
-    || fail "apps/worker/Dockerfile names another NODE_IMAGE than apps/web/Dockerfile ($node): make them equal"
+  grep -qx "ARG NODE_TAG=${node#node:}" "$REPO/apps/worker/Dockerfile" \
+    || fail "apps/worker/Dockerfile names another NODE_TAG than apps/web/Dockerfile (${node#node:}): make them equal"
 
   local -A upstream=([node]=$node [postgres]=postgres:15-alpine [redis]=redis:7-alpine
     [devcontainer]=$devcontainer)

@@ -37,13 +37,22 @@ type RequestSpec<T extends z.ZodType> = {
   notFound: string;
 };
 
+/** A 404 that the caller handles itself (a deployment Coolify never saved). */
+class NotFound extends Error {}
+
 const messageBody = z.object({ message: z.string() }).partial();
 
-export const applicationSchema = z.object({
-  uuid: z.string(),
-  name: z.string().nullish(),
-  build_pack: z.string().nullish(),
-});
+export const applicationSchema = z
+  .object({
+    uuid: z.string(),
+    name: z.string().nullish(),
+    build_pack: z.string().nullish(),
+    docker_registry_image_name: z.string().nullish(),
+    docker_registry_image_tag: z.string().nullish(),
+  })
+  .loose(); // coolify-setup compares further settings (health checks, ports)
+
+const envListSchema = z.array(z.object({ key: z.string(), value: z.string().nullish() }));
 
 export const deploymentStatus = z.enum([
   'queued',
@@ -57,8 +66,13 @@ export type DeploymentStatus = z.output<typeof deploymentStatus>;
 export const deploymentSchema = z.object({
   deployment_uuid: z.string(),
   status: deploymentStatus,
+  docker_registry_image_tag: z.string().nullish(),
   deployment_url: z.string().nullish(),
 });
+export type Deployment = z.output<typeof deploymentSchema>;
+
+// GET /deployments/applications/{uuid}: what the controller returns (the OpenAPI file differs).
+const appDeploymentsSchema = z.object({ deployments: z.array(deploymentSchema) });
 
 const deployResponseSchema = z.object({
   deployments: z.array(
@@ -108,10 +122,8 @@ export function createCoolifyClient(options: CoolifyClientOptions) {
 
       if (response.ok) return parseBody(response, spec.schema, what);
 
-      const serverMessage = await response
-        .json()
-        .then((body) => messageBody.safeParse(body).data?.message)
-        .catch(() => undefined);
+      const serverBody: unknown = await response.json().catch(() => undefined);
+      const serverMessage = messageBody.safeParse(serverBody).data?.message;
       const said = serverMessage ? ` ("${serverMessage.slice(0, 200)}")` : '';
 
       if (response.status === 429) {
@@ -140,7 +152,11 @@ export function createCoolifyClient(options: CoolifyClientOptions) {
         await sleep(wait);
         continue;
       }
-      throw new CoolifyError(clientErrorMessage(response.status, spec, said), response.status);
+      if (response.status === 404 && spec.notFound === '') throw new NotFound();
+      throw new CoolifyError(
+        clientErrorMessage(response.status, spec, serverMessage, body422(serverBody)),
+        response.status,
+      );
     }
   }
 
@@ -150,63 +166,118 @@ export function createCoolifyClient(options: CoolifyClientOptions) {
     return Math.round(base / 2 + Math.random() * (base / 2));
   }
 
+  const app = (uuid: string) => `/applications/${encodeURIComponent(uuid)}`;
+  const noApp = (uuid: string) =>
+    `Coolify has no application ${uuid}: check COOLIFY_WEB_UUID / COOLIFY_WORKER_UUIDS (the UUID in the resource's URL)`;
+
   return {
+    /** The dashboard's base URL: deployment_url is a path on it. */
+    baseUrl: options.baseUrl,
+
     getApplication: (appUuid: string) =>
       request({
         method: 'GET',
-        path: `/applications/${encodeURIComponent(appUuid)}`,
+        path: app(appUuid),
         schema: applicationSchema,
         ability: 'read',
-        notFound: `Coolify has no application ${appUuid}: check COOLIFY_APP_UUID (the UUID in the resource's URL)`,
+        notFound: noApp(appUuid),
       }),
 
-    /** Docker Image resources: the tag Coolify pulls. */
-    setImageTag: (appUuid: string, tag: string) =>
+    /** Settings of an application: the image tag Coolify pulls, health checks, the image name. */
+    updateApplication: (appUuid: string, fields: Record<string, string | number | boolean>) =>
       request({
         method: 'PATCH',
-        path: `/applications/${encodeURIComponent(appUuid)}`,
-        body: { docker_registry_image_tag: tag },
+        path: app(appUuid),
+        body: fields,
         schema: z.unknown(),
         ability: 'write',
-        notFound: `Coolify has no application ${appUuid}: check COOLIFY_APP_UUID`,
+        notFound: noApp(appUuid),
       }),
 
-    /** Docker Compose resources: the variable the compose file interpolates into image names. */
-    setEnv: (appUuid: string, key: string, value: string) =>
+    listEnvs: (appUuid: string) =>
       request({
-        method: 'PATCH',
-        path: `/applications/${encodeURIComponent(appUuid)}/envs`,
+        method: 'GET',
+        path: `${app(appUuid)}/envs`,
+        schema: envListSchema,
+        ability: 'read',
+        notFound: noApp(appUuid),
+      }),
+
+    /** Coolify creates a variable only on POST; PATCH answers 404 for one that does not exist. */
+    createEnv: (appUuid: string, key: string, value: string) =>
+      request({
+        method: 'POST',
+        path: `${app(appUuid)}/envs`,
         body: { key, value },
         schema: z.unknown(),
         ability: 'write',
-        notFound: `the resource has no environment variable ${key}: deploy docker-compose.prod.yml once from the Coolify UI so it picks up \${${key}}, or set COOLIFY_TAG_VARIABLE`,
+        notFound: noApp(appUuid),
       }),
 
-    /** Queues a deployment and returns its UUID. */
+    updateEnv: (appUuid: string, key: string, value: string) =>
+      request({
+        method: 'PATCH',
+        path: `${app(appUuid)}/envs`,
+        body: { key, value },
+        schema: z.unknown(),
+        ability: 'write',
+        notFound: `the application ${appUuid} has no variable ${key}: run 'make coolify-setup' (it creates every variable the apps need)`,
+      }),
+
+    /**
+     * Queues a deployment and returns the UUID Coolify answered. That UUID may never have been
+     * saved: when the application already has a deployment queued or running, Coolify skips the
+     * new one but still answers a fresh UUID (see findDeployment).
+     */
     deploy: async (appUuid: string): Promise<string> => {
       const body = await request({
         method: 'POST',
         path: `/deploy?uuid=${encodeURIComponent(appUuid)}&force=false`,
         schema: deployResponseSchema,
         ability: 'deploy',
-        notFound: `Coolify found nothing to deploy for ${appUuid}: check COOLIFY_APP_UUID`,
+        notFound: `Coolify found nothing to deploy for ${appUuid}: check the application UUIDs`,
       });
-      const uuid = body.deployments.find((d) => d.deployment_uuid)?.deployment_uuid;
-      if (uuid) return uuid;
+      const entry =
+        body.deployments.find((d) => d.resource_uuid === appUuid) ?? body.deployments[0];
+      if (entry?.deployment_uuid) return entry.deployment_uuid;
+      if (entry?.message?.startsWith('Unauthorized')) {
+        throw new CoolifyError(
+          `Coolify did not deploy ${appUuid} ("${entry.message}"): the token's user may not deploy this resource; create the token as an admin or owner of the team that owns it`,
+        );
+      }
       // Services (one-click, "Docker Compose Empty") are started without a trackable deployment.
       throw new CoolifyError(
-        `Coolify queued no trackable deployment for ${appUuid} (it is probably a Service): create the resource as an Application with the Docker Compose build pack (docs/deploy.md)`,
+        `Coolify queued no trackable deployment for ${appUuid} (it is probably a Service): create it as a Docker Image application (docs/deploy.md)`,
       );
     },
 
-    getDeployment: (deploymentUuid: string) =>
-      request({
-        method: 'GET',
-        path: `/deployments/${encodeURIComponent(deploymentUuid)}`,
-        schema: deploymentSchema,
-        ability: 'read',
-        notFound: `Coolify has no deployment ${deploymentUuid}: it may have been deleted from the queue`,
-      }),
+    /** The deployment, or undefined when Coolify has no such deployment (a skipped one). */
+    findDeployment: async (deploymentUuid: string): Promise<Deployment | undefined> => {
+      try {
+        return await request({
+          method: 'GET',
+          path: `/deployments/${encodeURIComponent(deploymentUuid)}`,
+          schema: deploymentSchema,
+          ability: 'read',
+          notFound: '',
+        });
+      } catch (error) {
+        if (error instanceof NotFound) return undefined;
+        throw error;
+      }
+    },
+
+    /** The application's latest deployments, newest first. */
+    listDeployments: async (appUuid: string): Promise<Deployment[]> =>
+      (
+        await request({
+          method: 'GET',
+          path: `/deployments/applications/${encodeURIComponent(appUuid)}?skip=0&take=10`,
+          schema: appDeploymentsSchema,
+          ability: 'read',
+          notFound: noApp(appUuid),
+        })
+      ).deployments,
 
     cancelDeployment: (deploymentUuid: string) =>
       request({
@@ -221,16 +292,44 @@ export function createCoolifyClient(options: CoolifyClientOptions) {
 
 export type CoolifyClient = ReturnType<typeof createCoolifyClient>;
 
-function clientErrorMessage(status: number, spec: RequestSpec<z.ZodType>, said: string): string {
+const tokenFix =
+  'create a token as a team admin or owner with read, write and deploy (ticking deploy clears the others: tick them again)';
+
+/** One line per failure Coolify can answer, each with its own fix (messages from its middleware). */
+export function clientErrorMessage(
+  status: number,
+  spec: Pick<RequestSpec<z.ZodType>, 'method' | 'path' | 'ability' | 'notFound'>,
+  message: string | undefined,
+  fields?: string,
+): string {
   const what = `${spec.method} ${spec.path}`;
+  const said = message ? ` ("${message.slice(0, 160)}")` : '';
   if (status === 401) {
-    return `Coolify rejected the token (401) on ${what}: set COOLIFY_TOKEN to a valid API token (Keys & Tokens › API tokens; API access enabled in Settings › Advanced)`;
+    return `Coolify rejected the token (401) on ${what}: set COOLIFY_TOKEN to a valid API token (Keys & Tokens › API tokens)`;
+  }
+  if (status === 403 && message === 'API is disabled.') {
+    return `Coolify's API is disabled (403): enable it in Settings › Advanced › API Access, then run the deploy again`;
+  }
+  if (status === 403 && message === 'You are not allowed to access the API.') {
+    return `Coolify's API allowlist does not include this machine's address (403): GitHub-hosted runners change addresses, so empty Settings › Advanced › Allowed IPs and rely on the token over HTTPS, or deploy from a runner whose address is listed (docs/deploy.md › The API endpoint)`;
+  }
+  if (status === 403 && message?.includes('team member')) {
+    return `the token belongs to a team member, and Coolify lets members' tokens only read (403): ${tokenFix}`;
   }
   if (status === 403) {
-    return `the Coolify token lacks the '${spec.ability}' ability for ${what} (403${said ? `,${said}` : ''}): create a token with read, write and deploy (ticking deploy clears the others: tick them again)`;
+    return `the Coolify token lacks the '${spec.ability}' ability for ${what} (403${said ? `,${said}` : ''}): ${tokenFix}`;
   }
   if (status === 404) return `${spec.notFound} (404)`;
+  if (status === 422) {
+    return `Coolify rejected the fields of ${what} (422${fields ? `: ${fields}` : ''}): this Coolify version does not accept them; update Coolify or report it`;
+  }
   return `Coolify refused ${what} with ${status}${said}`;
+}
+
+function body422(body: unknown): string | undefined {
+  const errors = z.object({ errors: z.record(z.string(), z.unknown()) }).safeParse(body)
+    .data?.errors;
+  return errors ? Object.keys(errors).join(', ') : undefined;
 }
 
 /** Seconds (the usual form) or an HTTP date; undefined when absent or unreadable. */

@@ -1,14 +1,12 @@
 import { type CoolifyClient, CoolifyError } from './coolify-client.ts';
 import { describeHealth, readHealth, short, waitForVersion } from './health.ts';
-import { type RollbackContext, rollBack } from './rollback.ts';
-import { imageTag, tagSetterFor } from './tag.ts';
-import { waitForDeployment } from './wait-deployment.ts';
+import { type AppRef, imageTag, requiredEnvs, shaOfTag } from './topology.ts';
+import { deployAndWait } from './wait-deployment.ts';
 
 export type DeployConfig = {
-  appUuid: string;
+  apps: AppRef[];
   appUrl: string;
   sha: string;
-  tagVariable: string;
   deployTimeoutMs: number;
   healthTimeoutMs: number;
   deployIntervalMs: number;
@@ -17,11 +15,12 @@ export type DeployConfig = {
 
 export type DeployResult = { ok: boolean; summary: string[] };
 
-const sha40 = /^[0-9a-f]{40}$/;
+type Planned = AppRef & { previousTag: string | undefined; name: string; queued?: boolean };
 
 /**
- * Set the tag → deploy → wait for Coolify → wait until the app reports the new version. Any
- * failure after the tag changed rolls back to the version that was live before.
+ * Checks every application (read only) → for each in order: set its tag, deploy, wait for
+ * Coolify's rolling update → wait until the app reports the new version. Any failure after a tag
+ * changed puts every changed application back on its previous tag, in reverse order.
  */
 export async function runDeploy(
   client: CoolifyClient,
@@ -30,53 +29,79 @@ export async function runDeploy(
 ): Promise<DeployResult> {
   const started = Date.now();
   const target = short(config.sha);
+  const tag = imageTag(config.sha);
 
-  // Read-only checks first: a bad token, a missing ability or a wrong UUID changes nothing.
-  let ctx: RollbackContext;
-  let previous: string | undefined;
+  // Read-only checks first: a bad token, a missing ability, a wrong UUID, a build pack that
+  // cannot roll, or missing variables change nothing.
+  const planned: Planned[] = [];
   try {
-    const app = await client.getApplication(config.appUuid);
-    const setTag = tagSetterFor(client, config.appUuid, app.build_pack, config.tagVariable);
-    ctx = {
-      client,
-      appUuid: config.appUuid,
-      appUrl: config.appUrl,
-      setTag,
-      deployTimeoutMs: config.deployTimeoutMs,
-      healthTimeoutMs: config.healthTimeoutMs,
-      deployIntervalMs: config.deployIntervalMs,
-      healthIntervalMs: config.healthIntervalMs,
-      log,
-    };
-    // What is live now is what a rollback returns to; the running app says it best.
-    const before = await readHealth(config.appUrl);
-    log(`live before: ${describeHealth(before)}`);
-    if (before.reachable && sha40.test(before.version)) previous = before.version;
-    if (before.reachable && before.ok && before.version === config.sha) {
-      return {
-        ok: true,
-        summary: [`${target} is already live at ${config.appUrl}: nothing to do`],
-      };
+    for (const ref of config.apps) {
+      const app = await client.getApplication(ref.uuid);
+      if (app.build_pack !== 'dockerimage') {
+        return fail(
+          `the ${ref.label} resource ${ref.uuid} uses the '${app.build_pack ?? 'unknown'}' build pack: create it as a Docker Image application (rolling updates need one; a Docker Compose resource stops every container first, docs/decisions/0031-coolify-topology.md)`,
+        );
+      }
+      const present = new Set((await client.listEnvs(ref.uuid)).map((env) => env.key));
+      const missing = requiredEnvs[ref.role].filter((key) => !present.has(key));
+      if (missing.length > 0) {
+        return fail(
+          `the ${ref.label} application has no ${missing.join(', ')}: run 'make coolify-setup' (it creates them through the API and shows what it changed)`,
+        );
+      }
+      planned.push({
+        ...ref,
+        previousTag: app.docker_registry_image_tag ?? undefined,
+        name: app.name ?? ref.uuid,
+      });
     }
-    log(`deploying ${imageTag(config.sha)} to ${app.name ?? config.appUuid}`);
-    await setTag(imageTag(config.sha));
   } catch (error) {
     if (!(error instanceof CoolifyError)) throw error;
-    return { ok: false, summary: [`deploy of ${target} did not start: ${error.message}`] };
+    return fail(error.message);
   }
 
-  let deployed = false;
-  let failure: string;
+  const before = await readHealth(config.appUrl);
+  log(`live before: ${describeHealth(before)}`);
+  if (
+    before.reachable &&
+    before.ok &&
+    before.version === config.sha &&
+    planned.every((app) => app.previousTag === tag)
+  ) {
+    return { ok: true, summary: [`${target} is already live at ${config.appUrl}: nothing to do`] };
+  }
+
+  const changed: Planned[] = [];
+  let failure: string | undefined;
   try {
-    const deploymentUuid = await client.deploy(config.appUuid);
-    deployed = true;
-    log(`deployment ${deploymentUuid} queued`);
-    const outcome = await waitForDeployment(client, deploymentUuid, {
-      timeoutMs: config.deployTimeoutMs,
-      intervalMs: config.deployIntervalMs,
-      log,
-    });
-    if (outcome.status === 'finished') {
+    for (const app of planned) {
+      log(`${app.label}: deploying ${tag} to ${app.name}`);
+      await client.updateApplication(app.uuid, { docker_registry_image_tag: tag });
+      changed.push(app);
+      const outcome = await deployAndWait(client, app.uuid, {
+        timeoutMs: config.deployTimeoutMs,
+        intervalMs: config.deployIntervalMs,
+        log,
+        onQueued: () => {
+          app.queued = true;
+        },
+      });
+      if (outcome.status === 'finished') continue;
+      if (outcome.status === 'timeout') {
+        failure = `${app.label}: deployment ${outcome.uuid} was still ${outcome.last} after ${seconds(config.deployTimeoutMs)}`;
+        // A rollback queued behind a stuck deployment would be skipped: stop it first.
+        await client.cancelDeployment(outcome.uuid).catch((error: unknown) => {
+          if (error instanceof CoolifyError) log(`could not cancel it: ${error.message}`);
+        });
+      } else {
+        const logs = outcome.url
+          ? `: logs at ${new URL(outcome.url, coolifyBase(client)).href}`
+          : '';
+        failure = `${app.label}: deployment ${outcome.uuid} ${outcome.status}${logs}`;
+      }
+      break;
+    }
+    if (!failure) {
       const health = await waitForVersion(config.appUrl, config.sha, {
         timeoutMs: config.healthTimeoutMs,
         intervalMs: config.healthIntervalMs,
@@ -90,15 +115,6 @@ export async function runDeploy(
         };
       }
       failure = `${config.appUrl}/api/health did not report ${target} within ${seconds(config.healthTimeoutMs)} (last: ${health.last})`;
-    } else if (outcome.status === 'timeout') {
-      failure = `deployment ${deploymentUuid} was still ${outcome.last} after ${seconds(config.deployTimeoutMs)}`;
-      // A rollback queued behind a stuck deployment would wait for it: stop it first.
-      await client.cancelDeployment(deploymentUuid).catch((error: unknown) => {
-        if (error instanceof CoolifyError) log(`could not cancel it: ${error.message}`);
-      });
-    } else {
-      const logs = outcome.url ? `: logs at ${outcome.url}` : ': see its logs in Coolify';
-      failure = `deployment ${deploymentUuid} ${outcome.status}${logs}`;
     }
   } catch (error) {
     if (!(error instanceof CoolifyError)) throw error;
@@ -106,20 +122,60 @@ export async function runDeploy(
   }
 
   const summary = [`deploy of ${target} failed: ${failure}`];
-  if (!previous) {
-    summary.push(
-      'no rollback: nothing reported a version before this deploy (first deploy, or the app was down)',
-    );
-  } else {
-    const result = await rollBack(ctx, previous, deployed);
-    summary.push(
-      result.ok
-        ? `rolled back to ${short(previous)}`
-        : `rollback to ${short(previous)} failed: ${result.reason}`,
-    );
-  }
+  summary.push(...(await rollBack(client, changed, config, log)));
   summary.push(`live now: ${describeHealth(await readHealth(config.appUrl))}`);
   return { ok: false, summary };
 }
+
+/**
+ * Every changed application back on the tag it had, newest change first. A deployment that
+ * failed in Coolify's rolling update left the old container serving, but its tag still says the
+ * new one: restoring it keeps the next deploy (or a restart) from shipping it unverified.
+ */
+async function rollBack(
+  client: CoolifyClient,
+  changed: Planned[],
+  config: DeployConfig,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const app of [...changed].reverse()) {
+    const previous = app.previousTag;
+    if (!shaOfTag(previous)) {
+      lines.push(`${app.label}: no rollback (it had no sha-… tag before: first deploy)`);
+      continue;
+    }
+    try {
+      log(`${app.label}: rolling back to ${previous}`);
+      await client.updateApplication(app.uuid, { docker_registry_image_tag: previous as string });
+      // Coolify never started a deployment of the new tag: the old containers still run it.
+      if (!app.queued) {
+        lines.push(`${app.label}: tag restored to ${previous} (nothing had been deployed)`);
+        continue;
+      }
+      const outcome = await deployAndWait(client, app.uuid, {
+        timeoutMs: config.deployTimeoutMs,
+        intervalMs: config.deployIntervalMs,
+        log,
+      });
+      lines.push(
+        outcome.status === 'finished'
+          ? `${app.label}: rolled back to ${short(shaOfTag(previous) ?? '')}`
+          : `${app.label}: rollback to ${previous} ended ${outcome.status}`,
+      );
+    } catch (error) {
+      if (!(error instanceof CoolifyError)) throw error;
+      lines.push(`${app.label}: rollback to ${previous} failed: ${error.message}`);
+    }
+  }
+  return lines;
+}
+
+const fail = (line: string): DeployResult => ({
+  ok: false,
+  summary: [`deploy did not start: ${line}`],
+});
+
+const coolifyBase = (client: CoolifyClient) => client.baseUrl;
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;

@@ -6,11 +6,16 @@ import {
   startCoolifyStandIn,
 } from './testing/coolify-stand-in.ts';
 import { freePort } from './testing/image-commands.ts';
-import { runDeployCommand } from './testing/run-deploy.ts';
+import { runDeployCommand, runScript } from './testing/run-deploy.ts';
+import { requiredEnvs } from './topology.ts';
+
+// The real deploy command (and `make coolify-setup`) as child processes against the Coolify
+// stand-in: one scenario per failure of issue 17 and per HTTP answer Coolify gives.
 
 const sha = () => randomBytes(20).toString('hex');
 const TOKEN = `1|${randomBytes(16).toString('hex')}`;
-const APP = 'k8s0c4wg0kgc4o8w0o8co4c0';
+const WEB = 'w0eb0c4wg0kgc4o8w0o8co4c';
+const WORKER = 'k8s0c4wg0kgc4o8w0o8co4c0';
 
 let standIn: StandIn | undefined;
 afterEach(async () => {
@@ -18,106 +23,253 @@ afterEach(async () => {
   standIn = undefined;
 });
 
-type Overrides = Partial<StandInOptions> | ((shas: { next: string }) => Partial<StandInOptions>);
+const envsFor = (role: 'web' | 'worker') =>
+  Object.fromEntries(requiredEnvs[role].map((key) => [key, 'set']));
 
-async function scenario(overrides: Overrides = {}, env: Record<string, string> = {}) {
-  const previous = sha();
-  const next = sha();
+type Shas = { previous: string; next: string };
+type Overrides = Partial<StandInOptions> | ((shas: Shas) => Partial<StandInOptions>);
+
+async function scenario(
+  overrides: Overrides = {},
+  env: Record<string, string> = {},
+  configured = true,
+) {
+  const shas = { previous: sha(), next: sha() };
+  const extra = typeof overrides === 'function' ? overrides(shas) : overrides;
   standIn = await startCoolifyStandIn({
-    tokens: { [TOKEN]: ['read', 'write', 'deploy'] },
-    appUuid: APP,
-    liveSha: previous,
-    ...(typeof overrides === 'function' ? overrides({ next }) : overrides),
+    tokens: { [TOKEN]: { abilities: ['read', 'write', 'deploy'], admin: true } },
+    apps: [
+      {
+        uuid: WORKER,
+        name: 'worker',
+        tag: `sha-${shas.previous}`,
+        envs: configured ? envsFor('worker') : {},
+      },
+      {
+        uuid: WEB,
+        name: 'web',
+        tag: `sha-${shas.previous}`,
+        envs: configured ? envsFor('web') : {},
+        serves: true,
+      },
+    ],
+    ...extra,
   });
-  const run = await runDeployCommand({
-    COOLIFY_URL: standIn.coolifyUrl,
-    COOLIFY_TOKEN: TOKEN,
-    COOLIFY_APP_UUID: APP,
-    APP_URL: standIn.appUrl,
-    DEPLOY_SHA: next,
-    ...env,
-  });
+  const run = await runDeployCommand({ ...baseEnv(standIn), DEPLOY_SHA: shas.next, ...env });
   // The token must never reach the output, whatever happened.
   expect(run.output).not.toContain(TOKEN);
-  return { ...run, previous, next, standIn };
+  return { ...run, ...shas, standIn };
 }
 
-const calls = (s: StandIn, method: string, path: string) =>
-  s.requests.filter((r) => r.method === method && r.path === path);
-const mutations = (s: StandIn) => s.requests.filter((r) => r.method !== 'GET');
+const baseEnv = (s: StandIn) => ({
+  COOLIFY_URL: s.coolifyUrl,
+  COOLIFY_TOKEN: TOKEN,
+  COOLIFY_WEB_UUID: WEB,
+  COOLIFY_WORKER_UUIDS: WORKER,
+  APP_URL: s.appUrl,
+});
+
+const mutations = (s: StandIn) => s.exchanges.filter((r) => r.method !== 'GET');
+const tagPatches = (s: StandIn) =>
+  s.exchanges
+    .filter((r) => r.method === 'PATCH' && /\/applications\/[^/]+$/.test(r.path))
+    .map(
+      (r) =>
+        `${r.path.split('/').pop() === WEB ? 'web' : 'worker'}=${(r.body as { docker_registry_image_tag: string }).docker_registry_image_tag.slice(4, 10)}`,
+    );
 
 describe('deploy command against the Coolify stand-in', () => {
-  it('happy path: sets the tag, deploys, waits until the app reports the new version', async () => {
+  it('happy path: worker first (it migrates), then web, then waits for the new version', async () => {
     const run = await scenario();
-    expect(run.code).toBe(0);
-    expect(run.standIn.tag()).toBe(`sha-${run.next}`);
-    expect(run.standIn.liveVersion()).toBe(run.next);
-    expect(calls(run.standIn, 'PATCH', `/api/v1/applications/${APP}/envs`)[0]?.body).toEqual({
-      key: 'IMAGE_TAG',
-      value: `sha-${run.next}`,
-    });
-    expect(run.output).toMatch(/in_progress/);
+    expect(run.code, run.output).toBe(0);
+    expect(tagPatches(run.standIn)).toEqual([
+      `worker=${run.next.slice(0, 6)}`,
+      `web=${run.next.slice(0, 6)}`,
+    ]);
+    expect(run.standIn.app(WEB).serving).toBe(`sha-${run.next}`);
+    expect(run.standIn.app(WORKER).serving).toBe(`sha-${run.next}`);
     expect(run.output).toContain(`✓ ${run.next.slice(0, 12)} is live and healthy`);
   });
 
-  it('a Docker Image resource gets docker_registry_image_tag instead of a variable', async () => {
-    const run = await scenario({ buildPack: 'dockerimage' });
-    expect(run.code).toBe(0);
-    expect(calls(run.standIn, 'PATCH', `/api/v1/applications/${APP}`)[0]?.body).toEqual({
-      docker_registry_image_tag: `sha-${run.next}`,
-    });
+  it('#3: variables missing on the applications → names make coolify-setup, changes nothing', async () => {
+    const run = await scenario({}, {}, false);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(
+      /the worker application has no NODE_ENV, DATABASE_URL.*run 'make coolify-setup'/,
+    );
+    expect(mutations(run.standIn)).toEqual([]);
   });
 
-  it('deployment failed → redeploys the previous tag and exits 1 saying what is live', async () => {
+  it('#3: make coolify-setup creates them through the API, then the deploy works; a second setup changes nothing', async () => {
+    const run = await scenario({}, {}, false);
+    expect(run.code).toBe(1);
+    const setupEnv = {
+      ...baseEnv(run.standIn),
+      GHCR_REPOSITORY: 'owner/repo',
+      COOLIFY_DATABASE_URL: 'postgres://postgres:s3cret-db@pg0uuid:5432/postgres',
+      COOLIFY_REDIS_URL: 'redis://default:s3cret-redis@redis0uuid:6379/0',
+    };
+    const first = await runScript('scripts/deploy/coolify-setup.ts', setupEnv);
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toContain('web: created DATABASE_URL=(secret)');
+    expect(first.output).toContain('worker: created MIGRATE_ON_START=true');
+    expect(first.output).toContain('web: set ports_exposes=3000, health_check_enabled=true');
+    expect(first.output).not.toMatch(/s3cret|TOKEN/);
+    expect(run.standIn.app(WEB).envs.get('BASIC_AUTH_PASSWORD')?.value).toMatch(/^[\w-]{20,}$/);
+    const second = await runScript('scripts/deploy/coolify-setup.ts', setupEnv);
+    expect(second.output).toContain('nothing to change');
+    const deploy = await runDeployCommand({ ...baseEnv(run.standIn), DEPLOY_SHA: run.next });
+    expect(deploy.code, deploy.output).toBe(0);
+  });
+
+  it('#5: a deployment already running → Coolify skips ours (unsaved uuid, 404); no rollback, deploys again', async () => {
+    const run = await scenario({ busy: { app: WEB, ms: 800 } });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(
+      /Coolify skipped deployment \w+: \w+ is already (queued|in_progress)/,
+    );
+    expect(run.output).not.toContain('rolling back');
+    expect(run.standIn.app(WEB).serving).toBe(`sha-${run.next}`);
+    // The busy one deployed the old tag; ours came after it.
+    expect(
+      run.standIn
+        .deployments()
+        .filter((d) => d.app === WEB)
+        .map((d) => d.docker_registry_image_tag),
+    ).toEqual([`sha-${run.previous}`, `sha-${run.next}`]);
+  });
+
+  it('web deployment failed → web, then worker rolled back to the previous tag; exit 1 says what is live', async () => {
     const run = await scenario(({ next }) => ({
-      outcome: (tag) => (tag === `sha-${next}` ? 'failed' : 'finished'),
+      outcome: (tag, app) => (tag === `sha-${next}` && app === WEB ? 'failed' : 'finished'),
     }));
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/deploy of \w+ failed: deployment \w+ failed/);
-    expect(run.output).toContain(`rolled back to ${run.previous.slice(0, 12)}`);
+    expect(run.output).toMatch(
+      /deploy of \w+ failed: web: deployment \w+ failed: logs at http:\/\/127\.0\.0\.1:\d+\/project\//,
+    );
+    expect(run.output).toContain(`web: rolled back to ${run.previous.slice(0, 12)}`);
+    expect(run.output).toContain(`worker: rolled back to ${run.previous.slice(0, 12)}`);
     expect(run.output).toContain(`live now: HTTP 200, version ${run.previous.slice(0, 12)}`);
-    expect(run.standIn.tag()).toBe(`sha-${run.previous}`);
-    expect(run.standIn.deployments().map((d) => d.status)).toEqual(['failed', 'finished']);
+    const p = run.previous.slice(0, 6);
+    const n = run.next.slice(0, 6);
+    expect(tagPatches(run.standIn)).toEqual([`worker=${n}`, `web=${n}`, `web=${p}`, `worker=${p}`]);
   });
 
-  it('health never reports the new version → rolls back', async () => {
-    const run = await scenario({ health: 'stale' }, { HEALTH_TIMEOUT_MS: '800' });
+  it('worker (migrator) deployment failed → web is never touched', async () => {
+    const run = await scenario(({ next }) => ({
+      outcome: (tag, app) => (tag === `sha-${next}` && app === WORKER ? 'failed' : 'finished'),
+    }));
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/api\/health did not report \w+ within 0\.8 s/);
-    expect(run.output).toContain(`rolled back to ${run.previous.slice(0, 12)}`);
-    expect(run.standIn.tag()).toBe(`sha-${run.previous}`);
-    expect(run.standIn.deployments()).toHaveLength(2);
+    expect(tagPatches(run.standIn).filter((p) => p.startsWith('web'))).toEqual([]);
+    expect(run.standIn.app(WEB).serving).toBe(`sha-${run.previous}`);
+  });
+
+  it('health never reports the new version → rolls both back', async () => {
+    const run = await scenario(
+      { runtime: { deploy: async () => 'finished' } },
+      { HEALTH_TIMEOUT_MS: '500' },
+    );
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/api\/health did not report \w+ within 0\.5 s/);
+    expect(run.standIn.app(WEB).tag).toBe(`sha-${run.previous}`);
+    expect(run.standIn.app(WORKER).tag).toBe(`sha-${run.previous}`);
+  });
+
+  it.each([
+    [
+      'API disabled',
+      { apiEnabled: false },
+      /API is disabled \(403\): enable it in Settings › Advanced › API Access/,
+    ],
+    [
+      'IP allowlist',
+      { allowedIps: ['203.0.113.7'] },
+      /allowlist does not include this machine's address \(403\): GitHub-hosted runners change addresses/,
+    ],
+    [
+      'team member token',
+      { tokens: { [TOKEN]: { abilities: ['read', 'write', 'deploy'], admin: false } } },
+      /belongs to a team member.*only read \(403\): create a token as a team admin or owner/,
+    ],
+    [
+      'no read ability',
+      { tokens: { [TOKEN]: { abilities: ['write', 'deploy'], admin: true } } },
+      /lacks the 'read' ability for GET \/applications/,
+    ],
+  ] as const)('403 (%s): its own fix line, nothing changed', async (_name, options, fix) => {
+    const run = await scenario(options as Partial<StandInOptions>);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(fix);
+    expect(mutations(run.standIn)).toEqual([]);
+  });
+
+  it('403 without deploy: the tags are restored, nothing was deployed', async () => {
+    const run = await scenario({
+      tokens: { [TOKEN]: { abilities: ['read', 'write'], admin: true } },
+    });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/lacks the 'deploy' ability/);
+    expect(run.output).toContain('worker: tag restored to');
+    expect(run.standIn.app(WORKER).tag).toBe(`sha-${run.previous}`);
+    expect(run.standIn.deployments()).toEqual([]);
+  });
+
+  it('200 "Unauthorized to deploy this application." without a uuid: says whose token, restores the tag', async () => {
+    const run = await scenario({ deployForbidden: [WORKER] });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(
+      /did not deploy \w+ \("Unauthorized to deploy this application\."\): the token's user/,
+    );
+    expect(run.standIn.app(WORKER).tag).toBe(`sha-${run.previous}`);
   });
 
   it('401: names COOLIFY_TOKEN and changes nothing', async () => {
-    const run = await scenario({ tokens: { 'some-other-token': ['root'] } });
+    const run = await scenario({
+      tokens: { 'some-other-token': { abilities: ['root'], admin: true } },
+    });
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/rejected the token \(401\).*COOLIFY_TOKEN/);
     expect(mutations(run.standIn)).toEqual([]);
   });
 
-  it('403 without read: names the missing ability before changing anything', async () => {
-    const run = await scenario({ tokens: { [TOKEN]: ['deploy', 'write'] } });
+  it('404: says the application UUID is wrong', async () => {
+    const run = await scenario({}, { COOLIFY_WEB_UUID: 'does0not0exist' });
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/lacks the 'read' ability/);
+    expect(run.output).toMatch(/no application does0not0exist: check COOLIFY_WEB_UUID/);
+  });
+
+  it('#8: a Docker Compose resource is refused (it stops every container before up)', async () => {
+    const run = await scenario({
+      apps: [
+        { uuid: WORKER, name: 'worker', buildPack: 'dockercompose', envs: envsFor('worker') },
+        { uuid: WEB, name: 'web', envs: envsFor('web'), serves: true },
+      ],
+    });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(
+      /uses the 'dockercompose' build pack: create it as a Docker Image application/,
+    );
     expect(mutations(run.standIn)).toEqual([]);
   });
 
-  it('403 without deploy: restores the previous tag so nothing unverified is left configured', async () => {
-    const run = await scenario({ tokens: { [TOKEN]: ['read', 'write'] } });
+  it('#2: an http:// COOLIFY_URL that is not loopback is refused before any request', async () => {
+    const run = await scenario({}, { COOLIFY_URL: 'http://203.0.113.7:8000' });
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/lacks the 'deploy' ability/);
-    expect(run.standIn.tag()).toBe(`sha-${run.previous}`);
-    expect(run.standIn.deployments()).toEqual([]);
+    expect(run.output).toMatch(/COOLIFY_URL.*must be https:\/\//);
+    expect(run.standIn.exchanges).toEqual([]);
   });
 
-  it('404: says the application UUID is wrong', async () => {
-    const run = await scenario({}, { COOLIFY_APP_UUID: 'does0not0exist' });
+  it('#6: a job timeout shorter than the worst case stops before anything changes', async () => {
+    const run = await scenario(
+      {},
+      { DEPLOY_JOB_TIMEOUT_MINUTES: '5', DEPLOY_TIMEOUT_MS: '600000' },
+    );
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/no application does0not0exist: check COOLIFY_APP_UUID/);
+    expect(run.output).toMatch(/worst case .* takes \d+ min, longer than the job's 5 min/);
+    expect(run.standIn.exchanges).toEqual([]);
   });
 
-  it('429 then success: waits as long as Retry-After says, then deploys', async () => {
+  it('429 then success: waits as long as Retry-After says', async () => {
     const run = await scenario({
       faults: [
         {
@@ -129,9 +281,7 @@ describe('deploy command against the Coolify stand-in', () => {
         },
       ],
     });
-    expect(run.code).toBe(0);
-    const [limited, accepted] = calls(run.standIn, 'POST', '/api/v1/deploy');
-    expect(accepted && limited && accepted.at - limited.at).toBeGreaterThanOrEqual(950);
+    expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/rate-limited .*waiting 1\.0 s/);
   });
 
@@ -139,27 +289,14 @@ describe('deploy command against the Coolify stand-in', () => {
     const run = await scenario({
       faults: [{ method: 'GET', path: /^\/api\/v1\/deployments\//, status: 500, times: 2 }],
     });
-    expect(run.code).toBe(0);
+    expect(run.code, run.output).toBe(0);
     expect(run.output.match(/answered GET \/deployments\/\w+ with 500; retrying/g)).toHaveLength(2);
-  });
-
-  it('500 for good: gives up after the bounded retries and rolls back', async () => {
-    const run = await scenario(
-      { faults: [{ method: 'GET', path: /^\/api\/v1\/deployments\//, status: 503, times: 99 }] },
-      { COOLIFY_RETRIES: '2' },
-    );
-    expect(run.code).toBe(1);
-    expect(run.output).toMatch(/with 503 \("Server Error"\) 3 times: check the Coolify server/);
-    expect(run.output).toContain('rolling back');
   });
 
   it('Coolify unreachable: bounded retries, then one line naming COOLIFY_URL', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const run = await scenario({}, { COOLIFY_URL: closed, COOLIFY_RETRIES: '2' });
     expect(run.code).toBe(1);
-    expect(
-      run.output.match(/did not answer GET \/applications\/\w+ \(ECONNREFUSED\); retrying/g),
-    ).toHaveLength(2);
     expect(run.output).toMatch(/after 3 attempts: check COOLIFY_URL/);
   });
 
@@ -169,17 +306,23 @@ describe('deploy command against the Coolify stand-in', () => {
       { DEPLOY_TIMEOUT_MS: '600' },
     );
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/was still in_progress after 0\.6 s/);
+    expect(run.output).toMatch(/worker: deployment \w+ was still in_progress after 0\.6 s/);
     expect(run.standIn.deployments().map((d) => d.status)).toEqual([
       'cancelled-by-user',
       'finished',
     ]);
-    expect(run.standIn.liveVersion()).toBe(run.previous);
+    expect(run.standIn.app(WORKER).serving).toBe(`sha-${run.previous}`);
   });
 
-  it('first deploy (nothing live yet): no rollback target, says so', async () => {
-    const run = await scenario({ liveSha: undefined, outcome: () => 'failed' });
+  it('first deploy (no sha tag before): no rollback target, says so', async () => {
+    const run = await scenario({
+      apps: [
+        { uuid: WORKER, name: 'worker', envs: envsFor('worker') },
+        { uuid: WEB, name: 'web', envs: envsFor('web'), serves: true },
+      ],
+      outcome: () => 'failed',
+    });
     expect(run.code).toBe(1);
-    expect(run.output).toContain('no rollback: nothing reported a version before this deploy');
+    expect(run.output).toContain('worker: no rollback (it had no sha-… tag before: first deploy)');
   });
 });

@@ -2,6 +2,7 @@ import { EnvError } from '@app/db/config';
 import { env } from './env';
 import { installClientAddress } from './server/client-address.server';
 import { connectServices, services } from './server/services.server';
+import { refuseUnsupportedMethods } from './server/unsupported-methods.server';
 
 // Validate the environment before any request is served: one line per problem, exit 1.
 try {
@@ -30,3 +31,6 @@ installClientAddress(env().TRUSTED_PROXIES, (peer) => {
 export async function start(): Promise<void> {
   await connectServices();
 }
+
+// Before the first request: TRACE and TRACK get a 405 instead of Next's 500 and stack trace.
+refuseUnsupportedMethods();

@@ -37,6 +37,12 @@ export const workerEnvSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: logFormat,
   APP_VERSION: z.string().optional(),
+  // Coolify topology (docs/decisions/0031): the first worker application applies the migrations
+  // before it starts, so its rolling update reports healthy only once the schema is there.
+  MIGRATE_ON_START: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type WorkerEnv = z.output<typeof workerEnvSchema>;

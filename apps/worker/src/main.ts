@@ -1,4 +1,5 @@
 import { createDb } from '@app/db';
+import { runMigrations } from '@app/db/migrate';
 import { resolveVersion } from '@app/db/process-env';
 import { cronsOf, loadWorkerEnv } from './env.ts';
 import { startHealthServer } from './health-server.ts';
@@ -27,6 +28,21 @@ process.on('uncaughtException', (error) => {
 process.on('unhandledRejection', (reason) => {
   logger.error({ err: reason }, 'unhandled rejection');
 });
+
+// Before anything else: the health server (what Coolify's rolling update waits for) starts only
+// after the schema is migrated, and a failed migration exits so the old release keeps serving.
+if (env.MIGRATE_ON_START) {
+  try {
+    const result = await runMigrations(env.DATABASE_URL);
+    logger.info({ applied: result.applied }, 'migrations applied before start');
+  } catch (error) {
+    logger.fatal(
+      { err: error instanceof Error ? error.message : String(error) },
+      'migration failed: exiting',
+    );
+    process.exit(1);
+  }
+}
 
 // The pool covers every concurrent job plus the readiness probe.
 const db = createDb(env.DATABASE_URL, {

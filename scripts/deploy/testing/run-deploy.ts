@@ -11,18 +11,21 @@ export type DeployRun = { code: number | null; output: string };
  * given environment plus fast polling, and collects what the user would see.
  */
 export function runDeployCommand(env: Record<string, string>): Promise<DeployRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/deploy/main.ts'], {
+  return runScript('scripts/deploy/main.ts', {
+    DEPLOY_POLL_INTERVAL_MS: '20',
+    HEALTH_POLL_INTERVAL_MS: '20',
+    COOLIFY_RETRY_BASE_MS: '50',
+    DEPLOY_TIMEOUT_MS: '10000',
+    HEALTH_TIMEOUT_MS: '5000',
+    ...env,
+  });
+}
+
+/** Runs one of the repo's TypeScript scripts with only PATH, NO_COLOR and `env`. */
+export function runScript(script: string, env: Record<string, string>): Promise<DeployRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NO_COLOR: '1',
-      DEPLOY_POLL_INTERVAL_MS: '20',
-      HEALTH_POLL_INTERVAL_MS: '20',
-      COOLIFY_RETRY_BASE_MS: '50',
-      DEPLOY_TIMEOUT_MS: '10000',
-      HEALTH_TIMEOUT_MS: '5000',
-      ...env,
-    },
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,4 +1,5 @@
 import { execFileSync, type SpawnSyncOptions, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,10 +8,14 @@ import { fileURLToPath } from 'node:url';
 // The kit of `make test-docker` (scripts/docker/*.docker.test.ts): the real docker CLI, engine
 // and compose, nothing re-implemented. Every name a test creates starts with `testPrefix` so a
 // failed run's leftovers are easy to find (`docker ps -a --filter name=tdock-`).
+// TEST_DOCKER_PREFIX changes it, for people sharing one engine who each need their own names.
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-// DOCKER_TEST_PREFIX lets people sharing one engine tell their runs apart.
-export const testPrefix = process.env.DOCKER_TEST_PREFIX || 'tdock';
+export const testPrefix = process.env.TEST_DOCKER_PREFIX || 'tdock';
+
+/** A container/network/project name of this run: `<prefix>-<part>-<random>`, lower case. */
+export const uniqueName = (part: string) =>
+  `${testPrefix}-${part}-${randomBytes(3).toString('hex')}`;
 
 export type RunResult = { status: number; stdout: string; stderr: string; output: string };
 
@@ -169,7 +174,10 @@ export function buildImage(
     { cwd: options.context ? undefined : repoRoot, timeoutMs: 900_000 },
   );
   if (result.status !== 0) {
-    throw new Error(`docker build of ${app} failed:\n${result.output.slice(-6000)}`);
+    const dockerfile = options.dockerfile ?? path.join('apps', app, 'Dockerfile');
+    throw new Error(
+      `docker build of ${app} failed: ${buildFailure(result.output, dockerfile)}\n--- end of the build output:\n${result.output.slice(-3000)}`,
+    );
   }
   return tag;
 }
@@ -208,4 +216,170 @@ export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     .filter((dir) => dir && !dir.startsWith(repoRoot))
     .join(path.delimiter);
   return { ...Object.fromEntries(kept), PATH, ...extra };
+}
+
+/**
+ * BuildKit's failure in one line: the Dockerfile line it stopped at and why, e.g.
+ * `apps/worker/Dockerfile:40 COPY --from=build /repo/x ./dist: "/repo/x": not found`.
+ */
+export function buildFailure(output: string, dockerfile: string): string {
+  const lines = output.split('\n');
+  const error = lines.findLast((line) => line.startsWith('ERROR: '))?.slice('ERROR: '.length);
+  const at = lines
+    .findLast((line) => /^Dockerfile:\d+$/.test(line.trim()))
+    ?.trim()
+    .split(':')[1];
+  const instruction = lines
+    .findLast((line) => line.includes(' >>> '))
+    ?.split(' >>> ')[1]
+    ?.trim();
+  // "failed to solve: failed to compute cache key: … "<path>": not found" → keep what names the cause.
+  const cause = error?.match(/"[^"]+": not found$/)?.[0] ?? error ?? 'no ERROR line (see below)';
+  return `${at ? `${dockerfile}:${at} ` : ''}${instruction ? `${instruction}: ` : ''}${cause}`;
+}
+
+/** What `docker stop` gave: its own status, the container's exit code, and how long it took. */
+export function stopContainer(container: string, timeoutSeconds = 45) {
+  const started = Date.now();
+  const result = docker(['stop', '-t', String(timeoutSeconds), container]);
+  return { status: result.status, exitCode: exitCodeOf(container), ms: Date.now() - started };
+}
+
+export function exitCodeOf(container: string): number {
+  return Number(dockerOk(['inspect', '-f', '{{.State.ExitCode}}', container]));
+}
+
+/** The loopback port Docker picked for `-p 127.0.0.1::<port>`. */
+export function publishedPort(container: string, containerPort: number): number {
+  const line = dockerOk(['port', container, `${containerPort}/tcp`]).split('\n')[0] ?? '';
+  const port = Number(line.slice(line.lastIndexOf(':') + 1));
+  if (!Number.isInteger(port) || port <= 0) {
+    throw new Error(`${container} publishes no port for ${containerPort}: "${line}"`);
+  }
+  return port;
+}
+
+/** Removes containers (running or not) and the network of a test; never throws. */
+export function removeAll(containers: string[], network?: string) {
+  if (containers.length > 0) docker(['rm', '-f', '-v', ...containers]);
+  if (network) docker(['network', 'rm', network]);
+}
+
+/** Runs SQL with psql inside a Postgres container; rows as lines, columns split by `|`. */
+export function psql(container: string, sql: string, user = 'postgres', database = user): string {
+  return dockerOk(['exec', container, 'psql', '-U', user, '-d', database, '-At', '-c', sql]);
+}
+
+/**
+ * A postgres:15-alpine container with a password (as production runs it) on `network`, reachable
+ * there as `alias`; resolves when its own health check (pg_isready over TCP) passes.
+ */
+export async function startPostgres(options: {
+  name: string;
+  network: string;
+  alias: string;
+  password: string;
+  user?: string;
+  database?: string;
+}): Promise<string> {
+  const user = options.user ?? 'app';
+  const database = options.database ?? 'app';
+  dockerOk([
+    'run',
+    '-d',
+    '--name',
+    options.name,
+    '--network',
+    options.network,
+    '--network-alias',
+    options.alias,
+    '-e',
+    `POSTGRES_USER=${user}`,
+    '-e',
+    `POSTGRES_PASSWORD=${options.password}`,
+    '-e',
+    `POSTGRES_DB=${database}`,
+    '--health-cmd',
+    `pg_isready -h 127.0.0.1 -U ${user} -d ${database}`,
+    '--health-interval',
+    '1s',
+    '--health-retries',
+    '60',
+    'postgres:15-alpine',
+  ]);
+  await waitHealthy([options.name]);
+  return `postgres://${user}:${options.password}@${options.alias}:5432/${database}`;
+}
+
+/** A redis:7-alpine container with a password and AOF, as docker-compose.prod.yml runs it. */
+export async function startRedis(options: {
+  name: string;
+  network: string;
+  alias: string;
+  password: string;
+}): Promise<string> {
+  dockerOk([
+    'run',
+    '-d',
+    '--name',
+    options.name,
+    '--network',
+    options.network,
+    '--network-alias',
+    options.alias,
+    '-e',
+    `REDISCLI_AUTH=${options.password}`,
+    '--health-cmd',
+    'redis-cli ping',
+    '--health-interval',
+    '1s',
+    '--health-retries',
+    '60',
+    'redis:7-alpine',
+    'redis-server',
+    '--requirepass',
+    options.password,
+    '--appendonly',
+    'yes',
+  ]);
+  await waitHealthy([options.name]);
+  return `redis://default:${options.password}@${options.alias}:6379`;
+}
+
+/** One Compose project of a test: its name, files and env file, and the CLI over them. */
+export function composeProject(options: { name: string; files: string[]; envFile: string }) {
+  const base = ['compose', '-p', options.name, '--env-file', options.envFile];
+  for (const file of options.files) base.push('-f', file);
+  const compose = (args: string[], runOptions?: Parameters<typeof run>[2]) =>
+    docker([...base, ...args], { cwd: repoRoot, ...runOptions });
+  return {
+    ...options,
+    compose,
+    /** `docker compose …` that must succeed: throws with its output otherwise. */
+    composeOk(args: string[]): string {
+      const result = compose(args);
+      if (result.status !== 0) {
+        throw new Error(
+          `docker compose ${args.join(' ')} exited ${result.status}:\n${result.output.slice(-4000)}`,
+        );
+      }
+      return result.stdout.trim();
+    },
+    /** The project's containers (running or not) of one service, by name. */
+    containers(service: string): string[] {
+      return dockerOk([
+        'ps',
+        '-a',
+        '--filter',
+        `label=com.docker.compose.project=${options.name}`,
+        '--filter',
+        `label=com.docker.compose.service=${service}`,
+        '--format',
+        '{{.Names}}',
+      ])
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    },
+  };
 }

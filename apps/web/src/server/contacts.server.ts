@@ -1,6 +1,6 @@
 import { boundedExtra } from '../lib/bounded-extra';
 import { contactSearchQuery } from './contact-search.server';
-import { ApiError } from './http.server';
+import { ApiError, hasControlCharacters } from './http.server';
 import { services } from './services.server';
 
 export type ContactView = {
@@ -17,11 +17,11 @@ export type ContactView = {
 
 export const encodeContactCursor = (email: string) => Buffer.from(email).toString('base64url');
 
+/** A cursor is what encodeContactCursor made: an email, which never holds a NUL or a line break. */
 function decodeContactCursor(cursor: string): string {
   const email = Buffer.from(cursor, 'base64url').toString();
-  // Postgres text cannot hold NUL: such a cursor was never ours, and would be a driver error.
-  if (!email.includes('@') || email.includes('\0')) {
-    throw new ApiError(400, 'invalid_cursor', 'cursor is not valid');
+  if (!email.includes('@') || hasControlCharacters(email) || email.includes('\ufffd')) {
+    throw new ApiError(400, 'invalid_cursor', 'cursor is not valid: use nextCursor from a page');
   }
   return email;
 }

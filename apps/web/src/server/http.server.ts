@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatSize, JSON_BODY_MAX_BYTES } from './body-limits';
+import { classifyError } from './error-classes';
 import { services } from './services.server';
 
 /** An expected failure with the status and code the client sees. */
@@ -44,51 +45,93 @@ export function parseInput<T extends z.ZodType>(
 
 export const uuidParam = z.uuid('not a valid id');
 
-// Connection errors from postgres.js and ioredis (with the offline queue off) that mean a service
-// is down rather than that our code is wrong.
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'CONNECT_TIMEOUT',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  '57P03',
-]);
-
-export function isUnavailable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const e = current as { code?: string; message?: string; cause?: unknown };
-    if (e.code && unavailableCodes.has(e.code)) return true;
-    if (e.message?.includes('enableOfflineQueue') || e.message?.includes('Connection is closed'))
-      return true;
-    current = e.cause;
+/** C0 control characters and DEL: never in a file name or an email, and NUL cannot be stored. */
+export function hasControlCharacters(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
   }
   return false;
 }
 
-type Handler<C> = (request: Request, context: C) => Promise<Response>;
+/** Text Postgres can store and compare: any string without a NUL (which `text` cannot hold). */
+export const pgText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !value.includes('\0'), 'must not contain a NUL character');
+
+// The last time Postgres was unavailable to a request: /api/health reports it, because the pool's
+// idle connections can still answer `select 1` while every request needing a new connection fails
+// (a connection limit reached). On globalThis: route bundles may each carry a copy of this module.
+const health = globalThis as typeof globalThis & { __postgresUnavailableAt?: number };
+
+/** Milliseconds since a request last failed because Postgres was unavailable (Infinity: never). */
+export const sincePostgresUnavailable = () =>
+  health.__postgresUnavailableAt
+    ? Date.now() - health.__postgresUnavailableAt
+    : Number.POSITIVE_INFINITY;
+
+export const RETRY_AFTER_SECONDS = 5;
+
+export function unavailableResponse(): Response {
+  return errorResponse(
+    new ApiError(503, 'unavailable', 'a backing service is unavailable; try again shortly'),
+    { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  );
+}
 
 /**
- * Wraps a route handler: expected errors become their 4xx JSON, an unreachable Postgres or Redis
- * becomes 503, anything else is logged and answered with a generic 500 (no stack to the client).
+ * The one place a thrown error becomes a response: an ApiError its 4xx, an unavailable Postgres or
+ * Redis a 503 with Retry-After, a value Postgres refused a 400, anything else a logged 500 (no stack
+ * to the client). Expected outcomes are logged at most as one warning line, never with a stack.
  */
+export function errorToResponse(error: unknown, request: Request): Response {
+  if (error instanceof ApiError) return errorResponse(error);
+  const kind = classifyError(error);
+  if (kind?.kind === 'unavailable') {
+    if (kind.postgres) health.__postgresUnavailableAt = Date.now();
+    services().logger.warn(
+      { code: errorCode(error), url: request.url },
+      'backing service unavailable: answered 503',
+    );
+    return unavailableResponse();
+  }
+  if (kind?.kind === 'bad_input') {
+    // A validator should have caught it with a better message: worth a line, not a 500.
+    services().logger.warn(
+      { code: errorCode(error), url: request.url },
+      'Postgres refused a request value: answered 400',
+    );
+    return errorResponse(
+      new ApiError(400, 'invalid_input', 'a value in the request is not valid text, id or date'),
+    );
+  }
+  // The whole error (stack, cause): the logger's serializer redacts secrets (decision 0067).
+  services().logger.error({ err: error, url: request.url }, 'unhandled error in route');
+  return errorResponse(new ApiError(500, 'internal', 'something went wrong on our side'));
+}
+
+/** The driver's code (SQLSTATE or CONNECTION_*), for a log line that says which failure it was. */
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+type Handler<C> = (request: Request, context: C) => Promise<Response>;
+
+/** Wraps a route handler: whatever it throws is answered by errorToResponse(). */
 export function route<C>(handler: Handler<C>): Handler<C> {
   return async (request, context) => {
     try {
       return await handler(request, context);
     } catch (error) {
-      if (error instanceof ApiError) return errorResponse(error);
-      if (isUnavailable(error)) {
-        return errorResponse(
-          new ApiError(503, 'unavailable', 'a backing service is unavailable; try again shortly'),
-          { 'retry-after': '5' },
-        );
-      }
-      services().logger.error({ err: error, url: request.url }, 'unhandled error in route');
-      return errorResponse(new ApiError(500, 'internal', 'something went wrong on our side'));
+      return errorToResponse(error, request);
     }
   };
 }

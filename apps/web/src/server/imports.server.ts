@@ -11,7 +11,7 @@ import { checkCsvUpload } from '@app/worker/csv';
 import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
 import { env } from '../env';
 import { formatMb } from './body-limits';
-import { ApiError, notFound } from './http.server';
+import { ApiError, hasControlCharacters, notFound } from './http.server';
 import { services } from './services.server';
 
 const acceptedTypes = new Set([
@@ -41,6 +41,15 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
       413,
       'file_too_large',
       `the file is ${formatMb(file.size)} (${file.size} bytes); the limit is ${formatMb(max)} (${max} bytes)`,
+    );
+  }
+  // Postgres text cannot hold a NUL, and control characters have no place in a name shown in lists
+  // and headers.
+  if (hasControlCharacters(file.name)) {
+    throw new ApiError(
+      400,
+      'invalid_filename',
+      'the file name contains control characters; rename the file and upload it again',
     );
   }
   const looksLikeCsv = /\.(csv|txt)$/i.test(file.name) || file.type === 'text/csv';
@@ -82,11 +91,22 @@ export function encodeImportCursor(row: Pick<Import, 'createdAt' | 'id'>): strin
   return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
 }
 
+// What encodeImportCursor writes: a four-digit-year ISO timestamp (toISOString() gives "+275760-…"
+// for far dates, which Postgres cannot parse) and a uuid.
+const cursorIso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const cursorId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function decodeImportCursor(cursor: string): ImportCursor {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()))
-    throw new ApiError(400, 'invalid_cursor', 'cursor is not valid');
+  const [iso = '', id = '', ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(iso);
+  if (
+    rest.length > 0 ||
+    !cursorIso.test(iso) ||
+    Number.isNaN(createdAt.getTime()) ||
+    !cursorId.test(id)
+  ) {
+    throw new ApiError(400, 'invalid_cursor', 'cursor is not valid: use nextCursor from a page');
+  }
   return { createdAt, id };
 }
 

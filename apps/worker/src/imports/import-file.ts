@@ -90,21 +90,29 @@ async function runImport(
   };
   // "Line" is the record's number in the file with the header as 1: the row number a spreadsheet
   // shows (csvRecords counts blank lines, and a quoted cell's line breaks do not start a row).
-  for await (const { line, cells, bytes } of csvRecords(open(), sniff.delimiter)) {
-    if (!mapping) {
-      const mapped = mapHeaders(cells);
-      if (!mapped.ok) throw new UnrecoverableError(mapped.message);
-      mapping = mapped.mapping;
-      continue;
+  try {
+    for await (const { line, cells, bytes } of csvRecords(open(), sniff.delimiter)) {
+      if (!mapping) {
+        const mapped = mapHeaders(cells);
+        if (!mapped.ok) throw new UnrecoverableError(mapped.message);
+        mapping = mapped.mapping;
+        continue;
+      }
+      if (line <= checkpoint.line) continue;
+      addRow(batch, cells, line, mapping);
+      batch.bytes = bytes;
+      if (batch.rows >= batchSize) {
+        // Leaving the loop early ends csvRecords, which destroys its parser.
+        if ((await flush(batch)) === 'stop') return 'stopped';
+        batch = emptyBatch({ line: batch.lastLine, bytes: batch.bytes });
+      }
     }
-    if (line <= checkpoint.line) continue;
-    addRow(batch, cells, line, mapping);
-    batch.bytes = bytes;
-    if (batch.rows >= batchSize) {
-      // Leaving the loop early ends csvRecords, which destroys its parser.
-      if ((await flush(batch)) === 'stop') return 'stopped';
-      batch = emptyBatch({ line: batch.lastLine, bytes: batch.bytes });
-    }
+  } catch (error) {
+    // The commit in flight settles before the error goes up: no batch may still be writing when
+    // the caller marks the import failed or BullMQ retries it (and its own failure is not left
+    // as an unhandled rejection).
+    await inFlight?.catch(() => {});
+    throw error;
   }
   if (batch.rows > 0 && (await flush(batch)) === 'stop') return 'stopped';
   if (inFlight && (await inFlight) === 'stop') return 'stopped';

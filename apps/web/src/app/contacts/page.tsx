@@ -4,14 +4,14 @@ import { connection } from 'next/server';
 import { z } from 'zod';
 import { formatDateTime } from '@/lib/format';
 import { searchContacts } from '@/server/contacts.server';
-import { ApiError } from '@/server/http.server';
+import { ApiError, pgText } from '@/server/http.server';
 
 export const metadata: Metadata = { title: 'Contacts' };
 
 const PAGE_SIZE = 25;
 // Bad query strings degrade to defaults instead of an error page: they come from links and typing.
 const searchParamsSchema = z.object({
-  q: z.string().max(200).catch('').default(''),
+  q: pgText(200).catch('').default(''),
   cursor: z.string().max(400).optional().catch(undefined),
 });
 

@@ -1,14 +1,21 @@
+import { sincePostgresUnavailable } from '@/server/http.server';
 import { services, whenRedisReady, withTimeout } from '@/server/services.server';
 
 export const dynamic = 'force-dynamic';
 
+// A request that found Postgres unavailable this recently makes the check fail even when `select 1`
+// works: at a connection limit, the pool's open connections still answer while requests that need
+// another one are refused (53300), and "ok" would be a lie.
+const RECENT_FAILURE_MS = 10_000;
+
 /**
  * Liveness and readiness for Docker, Coolify and the deploy script: 200 when Postgres and Redis
- * answer, 503 otherwise, always within about a second. `version` is what the deploy waits for.
+ * answer (and no request found Postgres unavailable in the last 10 s), 503 otherwise, always within
+ * about a second. `version` is what the deploy waits for.
  */
 export async function GET() {
   const { db, redis, version } = services();
-  const [dbOk, redisOk] = await Promise.all([
+  const [selectOk, redisOk] = await Promise.all([
     withTimeout(db.sql`select 1`, 1000),
     // Within the same second: a connection still (re)connecting gets the rest of it to be ready.
     withTimeout(
@@ -16,6 +23,7 @@ export async function GET() {
       1000,
     ),
   ]);
+  const dbOk = selectOk && sincePostgresUnavailable() > RECENT_FAILURE_MS;
   const ok = dbOk && redisOk;
   return Response.json(
     {

@@ -1,0 +1,72 @@
+// The app as a production user reaches it: HTTP to the web container's published port, with
+// Basic auth and the site's own Origin on writes (docs/security.md). No shortcut through the
+// database: uploads go through the web process, as `curl -F file=@…` would.
+
+export type ImportState = {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  processedRows: number;
+  inserted: number;
+  updated: number;
+  invalid: number;
+  error: string | null;
+};
+
+export type AppClient = ReturnType<typeof appClient>;
+
+export function appClient(baseUrl: string, auth: { user: string; password: string }) {
+  const headers = {
+    authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`,
+    origin: baseUrl,
+  };
+  const get = (path: string) => fetch(`${baseUrl}${path}`, { headers });
+
+  return {
+    baseUrl,
+    headers,
+    get,
+    async health(): Promise<{ status: number; body: { status: string; version?: string } }> {
+      const response = await fetch(`${baseUrl}/api/health`);
+      return { status: response.status, body: (await response.json()) as { status: string } };
+    },
+    /** Uploads a CSV; answers the status and body as they came, for the test to assert on. */
+    async upload(bytes: Buffer, filename: string) {
+      const form = new FormData();
+      form.append('file', new File([bytes], filename, { type: 'text/csv' }));
+      const response = await fetch(`${baseUrl}/api/imports`, {
+        method: 'POST',
+        body: form,
+        headers,
+      });
+      const text = await response.text();
+      const created =
+        response.status === 202 ? (JSON.parse(text) as { import: ImportState }) : null;
+      return { status: response.status, text, id: created?.import.id ?? '' };
+    },
+    async importState(id: string): Promise<ImportState> {
+      const response = await get(`/api/imports/${id}`);
+      if (response.status !== 200) {
+        throw new Error(
+          `GET /api/imports/${id} answered ${response.status}: ${await response.text()}`,
+        );
+      }
+      return ((await response.json()) as { import: ImportState }).import;
+    },
+    /** Polls the import until `until` holds; fails with its last state after `timeoutMs`. */
+    async waitForImport(
+      id: string,
+      until: (state: ImportState) => boolean = (s) => s.status === 'completed',
+      timeoutMs = 240_000,
+    ): Promise<ImportState> {
+      const deadline = Date.now() + timeoutMs;
+      let last: ImportState | undefined;
+      while (Date.now() < deadline) {
+        last = await this.importState(id).catch(() => last);
+        if (last && until(last)) return last;
+        if (last?.status === 'failed') throw new Error(`import ${id} failed: ${last.error}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`import ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(last)}`);
+    },
+  };
+}

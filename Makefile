@@ -24,7 +24,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	deploy coolify-setup bench-start bench-import bench-migrate bench-jobs migrate-from-impl2 tasks bench-setup \
+	deploy coolify-setup bench-start bench-import bench-migrate bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
 	docker-offline docker-offline-stop
 
 help: ## Show this list
@@ -155,6 +155,9 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 
 bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs a plain COPY
 	@$(TSX) scripts/bench/import.ts $(ROWS)
+
+bench-search: setup ## Benchmark: contact search p50/p99 at 100k and 1M contacts (30 rps, production server) vs the email-index ceiling
+	@$(TSX) scripts/bench/search.ts $(ARGS)
 
 bench-jobs: setup ## Benchmark: jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert)
 	@$(TSX) scripts/bench/jobs.ts

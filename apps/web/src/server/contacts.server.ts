@@ -1,6 +1,5 @@
-import { contacts } from '@app/db';
-import { and, asc, gt, like, or, sql } from 'drizzle-orm';
 import { boundedExtra } from '../lib/bounded-extra';
+import { contactSearchQuery } from './contact-search.server';
 import { ApiError, hasControlCharacters } from './http.server';
 import { services } from './services.server';
 
@@ -16,9 +15,6 @@ export type ContactView = {
   updatedAt: string;
 };
 
-/** LIKE treats % and _ as wildcards; a search for "a_b" means the characters. */
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 export const encodeContactCursor = (email: string) => Buffer.from(email).toString('base64url');
 
 /** A cursor is what encodeContactCursor made: an email, which never holds a NUL or a line break. */
@@ -31,30 +27,13 @@ function decodeContactCursor(cursor: string): string {
 }
 
 /**
- * Prefix search on email, name and company (each served by a text_pattern_ops index), ordered by
- * email and paginated by keyset, so page 1000 costs what page 1 costs.
+ * One page of a prefix search on email, name and company, ordered by email and paginated by
+ * keyset (page 1000 costs what page 1 costs); see contactSearchQuery for how it stays on indexes.
  */
 export async function searchContacts(options: { q: string; limit: number; cursor?: string }) {
   const { db } = services();
-  const prefix = `${escapeLike(options.q.trim().toLowerCase())}%`;
-  const after = options.cursor ? decodeContactCursor(options.cursor) : undefined;
-  const rows = await db.db
-    .select()
-    .from(contacts)
-    .where(
-      and(
-        options.q.trim()
-          ? or(
-              like(contacts.email, prefix),
-              like(sql`lower(${contacts.name})`, prefix),
-              like(sql`lower(${contacts.company})`, prefix),
-            )
-          : undefined,
-        after ? gt(contacts.email, after) : undefined,
-      ),
-    )
-    .orderBy(asc(contacts.email))
-    .limit(options.limit + 1);
+  const after = options.cursor ? decodeContactCursor(options.cursor) : '';
+  const rows = await contactSearchQuery(db.db, { q: options.q, after, take: options.limit + 1 });
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
   return {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { checkDevcontainer } from '../devcontainer/check.ts';
 import { docker, repoRoot, run, testPrefix, usingStandIns } from './testing/docker.ts';
 
 // The devcontainer as VS Code and Codespaces open it: the Dev Containers CLI the repository pins
@@ -145,6 +146,13 @@ describe('the devcontainer, opened with the Dev Containers CLI', () => {
     const realFeatures = { ...(real.features as Record<string, unknown>) };
     if (configArgs.length > 0) delete realFeatures[dockerInDocker];
     expect({ ...used }).toEqual({ ...real, features: realFeatures });
+  });
+
+  // make devcontainer-check's judgement with Compose itself: a wrong build context or workspace
+  // mount fails here with the path it resolved to, before the slow `up` below.
+  it('resolves its build context and workspace mount inside the repository (Compose as judge)', () => {
+    const { problems } = checkDevcontainer(clone);
+    expect(problems, problems.join('\n')).toEqual([]);
   });
 
   it('comes up: build, onCreateCommand (make setup) and postStartCommand (make services)', () => {

@@ -9,11 +9,51 @@ import { accessDenial, newCsp, withSecurityHeaders } from './server/front-door.s
  * and the upload route, which applies the same checks itself (`guarded()`, docs/decisions/0060).
  * docs/security.md describes the behaviour; docs/decisions/0050 why it is built this way.
  */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const FORM_BODY = /^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\b/i;
+
+const refusal = (status: number, code: string, message: string, extra: HeadersInit = {}) =>
+  Response.json(
+    { error: { code, message } },
+    { status, headers: { 'cache-control': 'no-store', ...extra } },
+  );
+
+/**
+ * The app has no Server Actions: writes go to /api route handlers. Next still takes a write with
+ * a `Next-Action` header, a form body, or any write to a page path (a missing /api path renders
+ * the not-found page, so it counts) as a Server Action call, and with none defined it logs
+ * "Failed to find Server Action" with a stack for each (issue 12). Answered here instead. The one
+ * route that takes a form, POST /api/imports, is outside the proxy's matcher.
+ */
+function refuseServerActionLookups(method: string, pathname: string, headers: Headers) {
+  if (READ_METHODS.has(method)) return undefined;
+  if (headers.has('next-action')) {
+    return refusal(400, 'no_server_actions', 'this app has no Server Actions; use the /api routes');
+  }
+  const api = pathname === '/api' || pathname.startsWith('/api/');
+  if (!api) {
+    return refusal(405, 'method_not_allowed', `${method} is not supported on pages; use GET`, {
+      allow: 'GET, HEAD',
+    });
+  }
+  if (FORM_BODY.test(headers.get('content-type') ?? '')) {
+    return refusal(
+      415,
+      'unsupported_media_type',
+      'this endpoint takes JSON; file uploads go to POST /api/imports',
+    );
+  }
+  return undefined;
+}
+
 export function proxy(request: NextRequest) {
   const csp = newCsp();
   const { method, headers } = request;
   const denial = accessDenial({ method, pathname: request.nextUrl.pathname, headers });
   if (denial) return withSecurityHeaders(denial, csp);
+
+  const refused = refuseServerActionLookups(method, request.nextUrl.pathname, headers);
+  if (refused) return withSecurityHeaders(refused, csp);
 
   // Next copies the body for the proxy and cuts it silently at proxyClientMaxBodySize: refuse
   // what is announced larger, so no route ever sees a truncated body.

@@ -247,8 +247,25 @@ ensure_images() {
   for name in "${missing[@]}"; do docker tag "$(internal_tag "$name")" "${upstream[$name]}"; done
 }
 
+# What the zero-downtime test puts around the containers (scripts/docker/zero-downtime.docker.test.ts):
+# Debian's registry plays GHCR and nginx plays Coolify's Traefik. Installed, never started here.
+ensure_test_tools() {
+  command -v docker-registry >/dev/null 2>&1 && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && return
+  [ "$(id -u)" = 0 ] || fail "the zero-downtime test needs docker-registry and nginx: run 'sudo apt-get install docker-registry nginx', then retry"
+  local t
+  t=$(ms)
+  say "→ installing docker-registry and nginx (the zero-downtime test's GHCR and proxy)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry nginx >/dev/null
+  # Debian's packages start their services on install where they can: ours run on test ports only.
+  pkill -x nginx 2>/dev/null || true
+  pkill -x docker-registry 2>/dev/null || true
+  notes+=("docker-registry and nginx installed ($(($(ms) - t)) ms)")
+}
+
 ensure_engine
 ensure_images
+ensure_test_tools
 if [ -n "$TEST_PREFIX" ]; then
   say "✓ test stand-ins built (remove them with: docker rmi $(for n in debian node postgres redis devcontainer; do printf '%s ' "$(internal_tag "$n")"; done))"
 fi

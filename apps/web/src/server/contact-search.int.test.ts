@@ -3,7 +3,13 @@ import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
 import { insertSearchContacts, searchProbes } from '@app/db/testing/search-contacts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { contactSearchQuery } from './contact-search.server';
+import {
+  contactSearchQuery,
+  contactWalkEdgeQuery,
+  contactWalkQuery,
+  findContacts,
+  WALK_WINDOW,
+} from './contact-search.server';
 
 let db: DbClient;
 let searchContacts: typeof import('./contacts.server').searchContacts;
@@ -73,6 +79,40 @@ describe('contact search paging', () => {
       ),
       { seed, numRuns: 80 },
     );
+
+    // The same rows through the two passes with small windows, so the bounded walk stops inside
+    // the table and the per-field merge continues from where it stopped.
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 3 })
+          .map((c) => c.join('')),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 60 }),
+        async (q, take, window) => {
+          const wanted = q.trim().toLowerCase();
+          if (!wanted) return;
+          const expected = unique
+            .filter((r) =>
+              [r.email, r.name, r.company].some((f) => f?.toLowerCase().startsWith(wanted)),
+            )
+            .map((r) => r.email)
+            .sort(byBytes);
+          const seen: string[] = [];
+          let after = '';
+          for (let page = 0; page <= unique.length; page++) {
+            const rows = await findContacts(db.db, { q, after, take, window });
+            expect(rows.length).toBeLessThanOrEqual(take);
+            seen.push(...rows.map((c) => c.email));
+            const last = rows.at(-1);
+            if (rows.length < take || !last) break;
+            after = last.email;
+          }
+          expect({ q, window, seen }).toEqual({ q, window, seen: expected });
+        },
+      ),
+      { seed, numRuns: 80 },
+    );
   });
 });
 
@@ -81,6 +121,7 @@ type PlanNode = {
   'Relation Name'?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
+  'Actual Rows'?: number;
   Plans?: PlanNode[];
 };
 
@@ -109,7 +150,7 @@ const literal = (value: unknown) =>
 describe('contact search plans at 100k contacts', () => {
   // Plans of a prepared statement, as postgres.js runs it: custom plans (the parameters known)
   // for the first runs, then possibly the generic plan (parameters unknown), so both must hold.
-  async function plans(query: { sql: string; params: unknown[] }) {
+  async function plans(query: { sql: string; params: unknown[] }, options = { analyze: false }) {
     const reserved = await db.sql.reserve();
     try {
       await reserved.unsafe(`prepare probe as ${query.sql}`);
@@ -117,7 +158,7 @@ describe('contact search plans at 100k contacts', () => {
       for (const mode of ['force_custom_plan', 'force_generic_plan']) {
         await reserved.unsafe(`set plan_cache_mode = ${mode}`);
         const [row] = await reserved.unsafe<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
-          `explain (format json) execute probe(${query.params.map(literal).join(', ')})`,
+          `explain (${options.analyze ? 'analyze, ' : ''}format json) execute probe(${query.params.map(literal).join(', ')})`,
         );
         found[mode] = row?.['QUERY PLAN'][0]?.Plan as PlanNode;
       }
@@ -145,6 +186,34 @@ describe('contact search plans at 100k contacts', () => {
     });
     expect(wholeTableReads(old.force_generic_plan as PlanNode)).not.toEqual([]);
   });
+
+  it.each(['a', 'j', 'ja', 'zz', ...searchProbes])(
+    'the first pass for "%s" reads at most WALK_WINDOW entries of the email index, in both plan modes',
+    async (q) => {
+      for (const after of ['', 'm']) {
+        for (const query of [
+          contactWalkQuery(db.db, { q, after, take: 26 }).toSQL(),
+          contactWalkEdgeQuery(db.db, after).toSQL(),
+        ]) {
+          for (const [mode, plan] of Object.entries(await plans(query, { analyze: true }))) {
+            const scans = nodes(plan).filter((n) => n['Relation Name'] === 'contacts');
+            expect({ q, after, mode, scans: scans.map((n) => n['Node Type']) }).toEqual({
+              q,
+              after,
+              mode,
+              scans: [expect.stringMatching(/^Index (Only )?Scan$/)],
+            });
+            const [scan] = scans;
+            expect(scan?.['Index Name']).toBe('contacts_email_key');
+            // Counted rows, not time: the walk stops at the window whatever the prefix matches.
+            expect(scan?.['Actual Rows'] ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(
+              WALK_WINDOW,
+            );
+          }
+        }
+      }
+    },
+  );
 
   it.each(searchProbes)(
     '"%s" reads only index ranges, first page and after a cursor',

@@ -1,5 +1,5 @@
 import { boundedExtra } from '../lib/bounded-extra';
-import { contactSearchQuery } from './contact-search.server';
+import { findContacts } from './contact-search.server';
 import { ApiError, hasControlCharacters } from './http.server';
 import { services } from './services.server';
 
@@ -28,12 +28,12 @@ function decodeContactCursor(cursor: string): string {
 
 /**
  * One page of a prefix search on email, name and company, ordered by email and paginated by
- * keyset (page 1000 costs what page 1 costs); see contactSearchQuery for how it stays on indexes.
+ * keyset (page 1000 costs what page 1 costs); see findContacts for how it stays on indexes.
  */
 export async function searchContacts(options: { q: string; limit: number; cursor?: string }) {
   const { db } = services();
   const after = options.cursor ? decodeContactCursor(options.cursor) : '';
-  const rows = await contactSearchQuery(db.db, { q: options.q, after, take: options.limit + 1 });
+  const rows = await findContacts(db.db, { q: options.q, after, take: options.limit + 1 });
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
   return {

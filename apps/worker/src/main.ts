@@ -36,10 +36,7 @@ if (env.MIGRATE_ON_START) {
     const result = await runMigrations(env.DATABASE_URL);
     logger.info({ applied: result.applied }, 'migrations applied before start');
   } catch (error) {
-    logger.fatal(
-      { err: error instanceof Error ? error.message : String(error) },
-      'migration failed: exiting',
-    );
+    logger.fatal({ err: error }, 'migration failed: exiting');
     process.exit(1);
   }
 }

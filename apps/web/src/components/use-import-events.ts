@@ -1,6 +1,7 @@
 'use client';
 
 import type { ImportView } from '@app/db';
+import { compareStreamIds } from '@app/shared/events/sse';
 import { useEffect, useRef, useState } from 'react';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
@@ -56,11 +57,4 @@ export function useImportEvents(handlers: Handlers): LiveState {
   }, []);
 
   return state;
-}
-
-/** Redis stream ids are "<ms>-<seq>"; compare numerically, not as strings. */
-function compareStreamIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am - bm || as - bs;
 }

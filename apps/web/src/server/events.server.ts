@@ -1,3 +1,4 @@
+import { compareStreamIds } from '@app/shared/events/sse';
 import {
   type AppEvent,
   createWorkerConnection,
@@ -68,26 +69,31 @@ export const eventHub = () => {
   return globalForHub.__eventHub;
 };
 
+/** Entries one XRANGE reads; a replay reads as many pages as it needs. */
+const REPLAY_PAGE = 1000;
+
 /**
- * Events after `lastId` still in the stream, or `undefined` when the stream no longer reaches
- * back that far (the client must refetch its state instead).
+ * Every event after `lastId`, or `undefined` when the stream no longer reaches back that far (it
+ * was trimmed past it: the client must refetch its state). Reads page after page until it has
+ * caught up, so a client that missed more than one page gets all of it, never a silent part.
  */
 export async function eventsSince(lastId: string): Promise<StreamEntry[] | undefined> {
   const { redis } = services();
   const key = eventsKey(env().QUEUE_PREFIX);
   const [oldest] = (await redis.xrange(key, '-', '+', 'COUNT', 1)) as [string, string[]][];
-  if (oldest && compareIds(oldest[0], lastId) > 0) return undefined;
-  const entries = (await redis.xrange(key, `(${lastId}`, '+', 'COUNT', 1000)) as [
-    string,
-    string[],
-  ][];
-  return decodeEntries(entries);
-}
-
-function compareIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am - bm || as - bs;
+  if (oldest && compareStreamIds(oldest[0], lastId) > 0) return undefined;
+  const missed: StreamEntry[] = [];
+  let after = lastId;
+  for (;;) {
+    const page = (await redis.xrange(key, `(${after}`, '+', 'COUNT', REPLAY_PAGE)) as [
+      string,
+      string[],
+    ][];
+    missed.push(...decodeEntries(page));
+    const last = page.at(-1);
+    if (!last || page.length < REPLAY_PAGE) return missed;
+    after = last[0];
+  }
 }
 
 export type { AppEvent };

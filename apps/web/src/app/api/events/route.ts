@@ -1,3 +1,4 @@
+import { sseFrame } from '@app/shared/events/sse';
 import { eventHub, eventsSince } from '@/server/events.server';
 import { services } from '@/server/services.server';
 
@@ -26,7 +27,7 @@ export async function GET(request: Request) {
       // Subscribe first, then replay: an event arriving in between is sent twice, never lost;
       // clients apply events idempotently (they carry the whole import).
       const unsubscribe = eventHub().subscribe(({ id, event }) =>
-        send(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
+        send(sseFrame({ id, event: event.type, data: event })),
       );
       const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
       cleanup = () => {
@@ -41,14 +42,13 @@ export async function GET(request: Request) {
       });
 
       send('retry: 3000\n\n');
-      if (!lastEventId) return send('event: ready\ndata: {}\n\n');
+      if (!lastEventId) return send(sseFrame({ event: 'ready', data: {} }));
       const missed = await eventsSince(lastEventId).catch((error: Error) => {
         services().logger.debug({ err: error }, 'replay failed');
         return undefined;
       });
-      if (!missed) return send('event: reset\ndata: {}\n\n');
-      for (const { id, event } of missed)
-        send(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (!missed) return send(sseFrame({ event: 'reset', data: {} }));
+      for (const { id, event } of missed) send(sseFrame({ id, event: event.type, data: event }));
     },
     cancel() {
       cleanup();

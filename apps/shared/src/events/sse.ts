@@ -1,0 +1,15 @@
+// The parts of live events that the server and the browser share, dependency-free so a client
+// component can import them: stream-id order and the Server-Sent Events wire format.
+
+/** Redis stream ids are "<ms>-<seq>": compared numerically, since "10-0" > "9-0" as ids. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am - bm || as - bs;
+}
+
+/** One SSE frame. `data` is JSON-encoded, so it never holds the newline that ends a field. */
+export function sseFrame(frame: { id?: string; event: string; data: unknown }): string {
+  const id = frame.id ? `id: ${frame.id}\n` : '';
+  return `${id}event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
+}

@@ -1,5 +1,5 @@
 import { testEnv } from '@app/db/testing';
-import { type AppEvent, eventsKey, publishEvent } from '@app/worker/contracts';
+import { type AppEvent, eventsKey, publishEvent } from '@app/shared/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProductionApp, startProductionApp } from '../e2e/support/production-app';

@@ -1,12 +1,7 @@
+import { type AppEvent, decodeEntries, eventsKey, type StreamEntry } from '@app/shared/contracts';
 import { compareStreamIds } from '@app/shared/events/sse';
-import {
-  type AppEvent,
-  createWorkerConnection,
-  decodeEntries,
-  eventsKey,
-  type StreamEntry,
-} from '@app/worker/contracts';
-import { watchErrors } from '@app/worker/logger';
+import { watchErrors } from '@app/shared/logger';
+import { createWorkerConnection } from '@app/shared/redis';
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 import { services } from './services.server';

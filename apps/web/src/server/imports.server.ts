@@ -6,8 +6,9 @@ import {
   importView,
   storeImportFile,
 } from '@app/db';
-import { contactsImport, enqueue, publishEvent } from '@app/worker/contracts';
-import { checkCsvUpload } from '@app/worker/csv';
+import { contactsImport, publishEvent } from '@app/shared/contracts';
+import { checkCsvUpload } from '@app/shared/csv';
+import { enqueue } from '@app/shared/queues';
 import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
 import { env } from '../env';
 import { formatMb } from './body-limits';

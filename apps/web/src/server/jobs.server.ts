@@ -1,4 +1,4 @@
-import { type QueueName, queueNames } from '@app/worker/contracts';
+import { type QueueName, queueNames } from '@app/shared/contracts';
 import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { services } from './services.server';

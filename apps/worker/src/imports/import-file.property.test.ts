@@ -1,3 +1,4 @@
+import { mapHeaders, SNIFF_BYTES } from '@app/shared/csv';
 import { UnrecoverableError } from 'bullmq';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,6 @@ import {
   generatedCsv,
   referenceParse,
 } from '../testing/csv-reference.ts';
-import { mapHeaders, SNIFF_BYTES } from './csv-format.ts';
 import { importCsv } from './import-file.ts';
 import type { Batch } from './import-store.ts';
 

@@ -1,6 +1,4 @@
 import type { ImportCheckpoint } from '@app/db';
-import { UnrecoverableError } from 'bullmq';
-import type postgres from 'postgres';
 import {
   type ColumnMapping,
   mapHeaders,
@@ -8,7 +6,9 @@ import {
   SNIFF_BYTES,
   sniffCsv,
   validateRow,
-} from './csv-format.ts';
+} from '@app/shared/csv';
+import { UnrecoverableError } from 'bullmq';
+import type postgres from 'postgres';
 import { CsvFileError, csvRecords } from './csv-records.ts';
 import { type Batch, readChunk } from './import-store.ts';
 

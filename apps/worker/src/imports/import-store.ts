@@ -1,6 +1,6 @@
 import { type Import, type ImportCheckpoint, type ImportView, importView } from '@app/db';
+import type { ContactInput, RowProblem } from '@app/shared/csv';
 import type postgres from 'postgres';
-import type { ContactInput, RowProblem } from './csv-format.ts';
 
 // Raw postgres.js here on purpose: tagged queries are prepared once per connection and reused,
 // and one jsonb parameter carries a whole batch (one round trip, one statement per batch).

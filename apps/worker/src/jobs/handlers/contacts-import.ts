@@ -1,4 +1,5 @@
 import { type ImportCheckpoint, type ImportView, importView } from '@app/db';
+import { contactsImport } from '@app/shared/contracts';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { importFile } from '../../imports/import-file.ts';
 import {
@@ -8,7 +9,6 @@ import {
   failImport,
   ImportTakenOver,
 } from '../../imports/import-store.ts';
-import { contactsImport } from '../definitions/contacts-import.ts';
 import { defineHandler } from '../handler.ts';
 
 const PROGRESS_EVERY_MS = 250;

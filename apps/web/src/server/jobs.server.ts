@@ -1,6 +1,8 @@
-import { type QueueName, queueNames } from '@app/shared/contracts';
+import { contactsImport, type QueueName, queueNames } from '@app/shared/contracts';
 import type { Job } from 'bullmq';
 import { z } from 'zod';
+import { ApiError } from './http.server';
+import { retryImport } from './imports.server';
 import { services } from './services.server';
 
 /** The failed-jobs page shows this many per queue; "retry all" and "discard all" act on every one. */
@@ -76,6 +78,18 @@ type Outcome = 'done' | 'skipped';
 export function retryFailed(target: JobTarget): Promise<ActionResult> {
   return act(target, 'retry', async (job) => {
     if (!(await job.isFailed())) return 'skipped';
+    // An import has one retry path, whichever page starts it: retryImport checks the import can
+    // run again (its file still exists), resets its row and publishes the change, then re-enqueues.
+    const importId = importOf(job);
+    if (importId) {
+      try {
+        await retryImport(importId);
+        return 'done';
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 409) return 'skipped';
+        throw error;
+      }
+    }
     try {
       await job.retry('failed');
       return 'done';
@@ -85,6 +99,13 @@ export function retryFailed(target: JobTarget): Promise<ActionResult> {
       throw error;
     }
   });
+}
+
+/** The import a failed `contacts.import` job belongs to, if it is one. */
+function importOf(job: Job): string | undefined {
+  if (job.name !== contactsImport.name) return undefined;
+  const parsed = contactsImport.payload.safeParse(job.data);
+  return parsed.success ? parsed.data.importId : undefined;
 }
 
 /** Removes failed jobs for good. Idempotent like retry: a job already gone is skipped. */

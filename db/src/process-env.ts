@@ -1,15 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-// A CommonJS bundle: Node's ESM loader sees only its default export.
-import nextEnv from '@next/env';
+import { config as loadDotenv } from 'dotenv';
 import type { z } from 'zod';
 import { EnvError, parseEnv } from './config.ts';
 
 // For long-running Node processes and scripts (worker, migrate, make targets). The web app loads
-// the root .env in next.config.ts instead (these walk the file system, which Next's tracer would
-// turn into "ship the whole repository"), with the same loader and the same arguments, so one
-// `.env` means the same thing to every process.
+// the root .env in next.config.ts instead: these walk the file system, which Next's tracer would
+// turn into "ship the whole repository".
 
 /** The repository root: the nearest folder above `from` that holds pnpm-workspace.yaml. */
 export function findRepoRoot(from = process.cwd()): string | undefined {
@@ -23,18 +21,15 @@ export function findRepoRoot(from = process.cwd()): string | undefined {
 }
 
 /**
- * Loads the root `.env` files into process.env as Next does for the web (`@next/env`: `.env`,
- * then `.env.local` and `.env.development`/`.env.production`, `${VAR}` expanded), never
- * overriding variables that are already set, so the same files serve the host, the devcontainer
- * and tests. Images have no `.env`: a no-op there.
+ * Loads the root `.env` into process.env without overriding variables that are already set, so
+ * the same file serves the host, the devcontainer and tests. Images have no `.env`: a no-op there.
  */
-export function loadRootDotenv(root = findRepoRoot()): void {
+export function loadRootDotenv(): void {
+  const root = findRepoRoot();
   if (!root) return;
-  nextEnv.loadEnvConfig(root, isDevelopment(), { info: () => {}, error: console.error });
+  const file = path.join(root, '.env');
+  if (existsSync(file)) loadDotenv({ path: file, quiet: true });
 }
-
-/** `@next/env`'s "dev" switch, as next.config.ts passes it: anything but production. */
-export const isDevelopment = () => process.env.NODE_ENV !== 'production';
 
 /**
  * For process entry points: validate or exit 1 with one line per problem and no stack trace.

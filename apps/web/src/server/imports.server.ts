@@ -6,6 +6,7 @@ import {
   importView,
   storeImportFile,
 } from '@app/db';
+import { checkImportFile } from '@app/shared/contracts/import-file-rules';
 import { contactsImport, enqueue, publishEvent } from '@app/worker/contracts';
 import { checkCsvUpload } from '@app/worker/csv';
 import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
@@ -13,15 +14,6 @@ import { env } from '../env';
 import { formatMb } from './body-limits';
 import { ApiError, hasControlCharacters, notFound } from './http.server';
 import { services } from './services.server';
-
-const acceptedTypes = new Set([
-  'text/csv',
-  'application/csv',
-  'text/plain',
-  'application/vnd.ms-excel',
-  'text/x-csv',
-  '',
-]);
 
 export type UploadedFile = {
   name: string;
@@ -36,7 +28,9 @@ export type UploadedFile = {
  */
 export async function createImport(file: UploadedFile): Promise<ImportView> {
   const max = env().IMPORT_MAX_BYTES;
-  if (file.size > max) {
+  // The rules the browser hints with and the worker sniffs by (import-file-rules), judged here.
+  const verdict = checkImportFile(file, max);
+  if (!verdict.ok && verdict.code === 'file_too_large') {
     throw new ApiError(
       413,
       'file_too_large',
@@ -52,8 +46,7 @@ export async function createImport(file: UploadedFile): Promise<ImportView> {
       'the file name contains control characters; rename the file and upload it again',
     );
   }
-  const looksLikeCsv = /\.(csv|txt)$/i.test(file.name) || file.type === 'text/csv';
-  if (!looksLikeCsv || !acceptedTypes.has(file.type.split(';')[0]?.trim() ?? '')) {
+  if (!verdict.ok && verdict.code === 'not_csv') {
     throw new ApiError(
       415,
       'not_csv',

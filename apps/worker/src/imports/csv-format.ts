@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { importContentMessages, SNIFF_BYTES } from '@app/shared/contracts/import-file-rules';
 import { z } from 'zod';
 
 /**
@@ -8,8 +9,8 @@ import { z } from 'zod';
 
 export type Delimiter = ',' | ';';
 
-/** How much of a file the upload check reads; the header row has to end within it. */
-export const SNIFF_BYTES = 64 * 1024;
+// The sniff window and the content messages are the import's file rules, defined once.
+export { SNIFF_BYTES };
 
 /**
  * Size caps per row: one huge cell must not become a multi-megabyte contact that every list
@@ -212,9 +213,9 @@ export type SniffResult =
   | { ok: true; delimiter: Delimiter; mapping: ColumnMapping }
   | { ok: false; code: SniffCode; message: string };
 
-const binaryMessage = 'this looks like a binary file, not CSV text';
-const notUtf8Message = 'the file is not UTF-8 text (in a spreadsheet: save as "CSV UTF-8")';
-export const noRowsMessage = 'the file has a header row but no data rows';
+const binaryMessage = importContentMessages.binary;
+const notUtf8Message = importContentMessages.notUtf8;
+export const noRowsMessage = importContentMessages.noRows;
 
 /**
  * Looks at the first bytes of an upload (up to SNIFF_BYTES): empty, binary, not UTF-8, without
@@ -223,7 +224,7 @@ export const noRowsMessage = 'the file has a header row but no data rows';
  */
 export function sniffCsv(bytes: Uint8Array, options: { complete?: boolean } = {}): SniffResult {
   const head = bytes.subarray(0, SNIFF_BYTES);
-  if (head.length === 0) return { ok: false, code: 'empty', message: 'the file is empty' };
+  if (head.length === 0) return { ok: false, code: 'empty', message: importContentMessages.empty };
   if (head.includes(0)) return { ok: false, code: 'binary', message: binaryMessage };
   let text: string;
   try {

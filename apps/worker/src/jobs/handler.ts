@@ -1,8 +1,8 @@
 import type { DbClient } from '@app/db';
+import type { AppEvent } from '@app/shared/events';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import type { AppEvent } from '../lib/events.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JobDefinition } from './define.ts';
 import type { Queues } from './queues.ts';

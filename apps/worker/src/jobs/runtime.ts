@@ -1,7 +1,7 @@
 import type { DbClient } from '@app/db';
+import { publishEvent } from '@app/shared/events';
 import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { publishEvent } from '../lib/events.ts';
 import { type Logger, watchErrors } from '../lib/logger.ts';
 import { type QueueName, queueNames } from './define.ts';
 import type { JobContext, JobSettings, RegisteredJob } from './handler.ts';

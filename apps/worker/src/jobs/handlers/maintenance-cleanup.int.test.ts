@@ -1,7 +1,7 @@
 import { createDb, type DbClient, storeImportFile } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { eventsKey } from '@app/shared/events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventsKey } from '../../lib/events.ts';
 import { createProducerConnection } from '../../lib/redis.ts';
 import { startInProcessWorker } from '../../testing/import-fixtures.ts';
 import { waitForJob } from '../../testing/jobs.ts';

@@ -1,4 +1,4 @@
-import { eventsKey } from '../../lib/events.ts';
+import { eventsKey } from '@app/shared/events';
 import { queueNames, retention } from '../define.ts';
 import { maintenanceCleanup } from '../definitions/maintenance-cleanup.ts';
 import { defineHandler } from '../handler.ts';

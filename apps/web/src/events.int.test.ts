@@ -133,16 +133,21 @@ describe('live events through the production server', () => {
   });
 
   it('two web processes deliver the same live events to their clients', async () => {
+    // Only this test's events count: a hub may still be handing out the earlier tests' entries.
+    const ours = (frames: Frame[]) =>
+      updates(frames).filter(
+        (f) =>
+          (JSON.parse(f.data) as { import: { processedRows: number } }).import.processedRows >
+          90_000,
+      );
     const listening = [app, second].map((server) =>
-      readEvents(server, { done: (f) => updates(f).length >= 3 }),
+      readEvents(server, { done: (f) => ours(f).length >= 3 }),
     );
     // Both streams are open (the `ready` frame is sent at once); give the readers a moment.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await publishRange(redis, app.prefix, 90_001, 90_003);
-    const [first, other] = await Promise.all(listening);
-    expect(rowsOf(first as Frame[])).toEqual([90_001, 90_002, 90_003]);
-    expect(updates(other as Frame[]).map((f) => [f.id, f.data])).toEqual(
-      updates(first as Frame[]).map((f) => [f.id, f.data]),
-    );
+    const [first, other] = (await Promise.all(listening)) as [Frame[], Frame[]];
+    expect(rowsOf(ours(first))).toEqual([90_001, 90_002, 90_003]);
+    expect(ours(other).map((f) => [f.id, f.data])).toEqual(ours(first).map((f) => [f.id, f.data]));
   });
 });

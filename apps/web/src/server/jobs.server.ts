@@ -1,6 +1,8 @@
-import { type QueueName, queueNames } from '@app/worker/contracts';
+import { ImportStateError, retryImport } from '@app/shared/imports';
+import { contactsImport, type QueueName, queueNames } from '@app/worker/contracts';
 import type { Job } from 'bullmq';
 import { z } from 'zod';
+import { importContext } from './imports.server';
 import { services } from './services.server';
 
 /** The failed-jobs page shows this many per queue; "retry all" and "discard all" act on every one. */
@@ -72,10 +74,12 @@ type Outcome = 'done' | 'skipped';
 /**
  * Moves failed jobs back to waiting, with their attempts reset. Idempotent: a job that is no longer
  * failed (someone retried it already, or it was removed) is counted as skipped, never an error.
+ * An import's job is retried as its import: through retryImport, the import page's own door.
  */
 export function retryFailed(target: JobTarget): Promise<ActionResult> {
   return act(target, 'retry', async (job) => {
     if (!(await job.isFailed())) return 'skipped';
+    if (job.name === contactsImport.name) return retryImportJob(job);
     try {
       await job.retry('failed');
       return 'done';
@@ -85,6 +89,22 @@ export function retryFailed(target: JobTarget): Promise<ActionResult> {
       throw error;
     }
   });
+}
+
+/**
+ * The import's checks and event, and a fresh job for it. An import that cannot run again (its file
+ * removed by retention, or it finished meanwhile) is skipped: its failed job stays listed.
+ */
+async function retryImportJob(job: Job): Promise<Outcome> {
+  const payload = contactsImport.payload.safeParse(job.data);
+  if (!payload.success) return 'skipped';
+  try {
+    await retryImport(importContext(), payload.data.importId);
+    return 'done';
+  } catch (error) {
+    if (error instanceof ImportStateError) return 'skipped';
+    throw error;
+  }
 }
 
 /** Removes failed jobs for good. Idempotent like retry: a job already gone is skipped. */

@@ -1,3 +1,4 @@
+import type { Batch } from '@app/shared/imports';
 import { UnrecoverableError } from 'bullmq';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,6 @@ import {
 } from '../testing/csv-reference.ts';
 import { mapHeaders, SNIFF_BYTES } from './csv-format.ts';
 import { importCsv } from './import-file.ts';
-import type { Batch } from './import-store.ts';
 
 type Outcome = { ok: true; batches: Batch[] } | { ok: false; error: unknown };
 

@@ -1,5 +1,5 @@
-import { createDb, type DbClient, type Import, storeImportFile } from '@app/db';
-import { toImport } from '../imports/import-store.ts';
+import { createDb, type DbClient, type Import, imports, storeImportFile } from '@app/db';
+import { eq } from 'drizzle-orm';
 import { contactsImport } from '../jobs/definitions/contacts-import.ts';
 import { createQueues, enqueue } from '../jobs/queues.ts';
 import { registry } from '../jobs/registry.ts';
@@ -58,9 +58,9 @@ export async function uploadCsv(
 }
 
 export async function readImport(db: DbClient, id: string): Promise<Import> {
-  const [row] = await db.sql`select * from imports where id = ${id}`;
+  const [row] = await db.db.select().from(imports).where(eq(imports.id, id));
   if (!row) throw new Error(`import ${id} not found`);
-  return toImport(row);
+  return row;
 }
 
 /** Polls until the import reaches one of `statuses`; fails with its last state otherwise. */

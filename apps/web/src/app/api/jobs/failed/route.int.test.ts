@@ -136,8 +136,10 @@ describe('failed jobs API', () => {
         1,
       )) as [string, string[]][];
 
-      const all = await post(retry, { all: true });
-      expect(all.body.result).toMatchObject({ done: 1, skipped: 1 });
+      const retried = await post(retry, { queue: 'imports', id: kept.jobId });
+      expect(retried.body.result).toMatchObject({ done: 1, skipped: 0 });
+      const refused = await post(retry, { queue: 'imports', id: removed.jobId });
+      expect(refused.body.result).toMatchObject({ done: 0, skipped: 1 });
 
       const entries = (await redis.xrange(eventsKey(env.prefix), `(${lastId}`, '+')) as [
         string,

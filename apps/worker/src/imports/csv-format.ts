@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { importContentMessages, SNIFF_BYTES } from '@app/shared/contracts/import-file-rules';
+import type { BatchContact } from '@app/shared/imports';
 import { z } from 'zod';
 
 /**
@@ -118,13 +119,8 @@ export function mapHeaders(rawHeaders: string[]): MappingResult {
   return { ok: true, mapping: { headers, fields, extra } };
 }
 
-export type ContactInput = {
-  email: string;
-  name: string | null;
-  company: string | null;
-  phone: string | null;
-  extra: Record<string, string>;
-};
+/** A valid row, as the lifecycle's commitBatch upserts it. */
+export type ContactInput = BatchContact;
 
 export type RowProblem = { column: string; message: string };
 export type RowResult = { ok: true; contact: ContactInput } | { ok: false; problems: RowProblem[] };

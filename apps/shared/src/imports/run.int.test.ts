@@ -44,3 +44,13 @@ describe('commitBatch', () => {
     expect(row).toEqual({ processed_rows: 1, inserted: 1, updated: 0 });
   });
 });
+
+describe('errors from the worker half', () => {
+  it("are the driver's, never Drizzle's wrapper carrying the batch's values", async () => {
+    const failure = await commitBatch(lifecycle(), 'not-a-uuid', start, batch(['a@x.io'], 2)).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ code: '22P02' });
+    expect(String((failure as Error).message)).not.toMatch(/Failed query|a@x\.io/);
+  });
+});

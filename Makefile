@@ -89,7 +89,7 @@ test-docker: setup ## Docker paths on a real engine: images, compose files, Test
 	@# The integration suite again, through Testcontainers: no TEST_* URLs, so the harness starts
 	@# postgres:15-alpine and redis:7-alpine itself. Ryuk (Testcontainers' reaper) is an image too,
 	@# and stand-ins mean nothing can be pulled: without it, each file's teardown stops its containers.
-	@if $(TSX) scripts/docker/uses-stand-ins.ts; then \
+	@if $(TSX) scripts/docker/testing/uses-stand-ins.ts; then \
 		echo "→ stand-in images (see .ci/docker-offline/README.md): Testcontainers without ryuk"; ryuk=TESTCONTAINERS_RYUK_DISABLED=true; \
 	else ryuk=; fi; \
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $$ryuk pnpm exec vitest run --project integration \
@@ -143,7 +143,7 @@ coolify-setup: setup ## Create the Coolify apps' settings and variables through 
 	@$(TSX) scripts/deploy/coolify-setup.ts
 
 bench-start: setup ## Sizes of the web/worker image payloads and start-to-healthy times
-	@$(TSX) scripts/deploy/bench-start.ts $(ARGS)
+	@$(TSX) scripts/bench/start.ts $(ARGS)
 
 clean: ## Remove build output; asks before deleting the database and Redis volumes
 	rm -rf apps/web/.next apps/worker/dist coverage test-results apps/web/test-results \
@@ -172,4 +172,4 @@ tasks: setup ## Run every task's verification (docs/tasks), print ✓/✗/manual
 	@$(TSX) scripts/tasks/main.ts $(ARGS)
 
 bench-setup: setup ## Time a fresh clone → make setup → make up until web and worker answer 200
-	@$(TSX) scripts/tasks/measure-setup.ts $(ARGS)
+	@$(TSX) scripts/bench/setup.ts $(ARGS)

@@ -36,7 +36,7 @@ const config: NextConfig = {
   // Trace files from the repository root so workspace packages land in the standalone output.
   outputFileTracingRoot: root,
   // Workspace packages ship TypeScript source; Next compiles them.
-  transpilePackages: ['@app/db', '@app/shared', '@app/worker'],
+  transpilePackages: ['@app/db', '@app/shared'],
   // Loaded by Node at run time rather than bundled: native-ish or worker-thread code.
   serverExternalPackages: ['pino', 'pino-pretty', 'bullmq', 'ioredis', 'postgres'],
   poweredByHeader: false,

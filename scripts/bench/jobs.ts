@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { createDb } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
-import { createWorkerConnection, type JobDefinition, jobOptions } from '@app/worker/contracts';
-import { createLogger } from '@app/worker/logger';
+import { type JobDefinition, jobOptions } from '@app/shared/contracts';
+import { createLogger } from '@app/shared/logger';
+import { createWorkerConnection } from '@app/shared/redis';
 import {
   benchNoop,
   benchRegistry,

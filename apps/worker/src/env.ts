@@ -8,8 +8,8 @@ import {
   redisUrl,
 } from '@app/db/config';
 import { loadEnvOrExit } from '@app/db/process-env';
+import type { CronSetting } from '@app/shared/contracts';
 import { z } from 'zod';
-import type { CronSetting } from './jobs/define.ts';
 
 // Five fields (minute hour day month weekday) or six (seconds first), in UTC; `off` disables.
 // BullMQ checks the pattern itself on start; this catches typos with a line naming the variable.

@@ -1,13 +1,13 @@
 import { createDb } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
 import { resolveVersion } from '@app/db/process-env';
+import { createLogger, watchErrors } from '@app/shared/logger';
+import { createProducerConnection, createWorkerConnection, pingRedis } from '@app/shared/redis';
 import { cronsOf, loadWorkerEnv } from './env.ts';
 import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';
 import { startJobRuntime } from './jobs/runtime.ts';
 import { registerSchedules } from './jobs/schedules.ts';
-import { createLogger, watchErrors } from './lib/logger.ts';
-import { createProducerConnection, createWorkerConnection, pingRedis } from './lib/redis.ts';
 
 const env = loadWorkerEnv();
 const version = resolveVersion(env.APP_VERSION);

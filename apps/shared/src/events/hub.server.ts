@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { decodeEntries, eventsKey, type StreamEntry } from './stream.server.ts';
+import { decodeEntries, eventsKey, type StreamEntry } from './stream.ts';
 
 type Listener = (entry: StreamEntry) => void;
 

@@ -2,4 +2,4 @@
 // The browser's half (stream-id order, SSE framing) is `@app/shared/events/sse`, free of ioredis.
 export * from './hub.server.ts';
 export * from './sse.ts';
-export * from './stream.server.ts';
+export * from './stream.ts';

@@ -1,5 +1,5 @@
 import type { Database, ImportView } from '@app/db';
-import type { AppEvent } from '../events/stream.server.ts';
+import type { AppEvent } from '../events/stream.ts';
 
 /** What a state change needs: the database, and where its `import.updated` event goes. */
 export type ImportContext = {

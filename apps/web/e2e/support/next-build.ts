@@ -18,7 +18,7 @@ export function newestSourceMtime(webDir: string): number {
     path.join(webDir, 'public'),
     path.join(webDir, 'next.config.ts'),
     path.join(webDir, 'package.json'),
-    path.join(root, 'apps/worker/src'),
+    path.join(root, 'apps/shared/src'),
     path.join(root, 'db/src'),
     path.join(root, 'pnpm-lock.yaml'),
   ];

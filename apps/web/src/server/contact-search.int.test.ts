@@ -32,6 +32,16 @@ afterAll(async () => {
 const seed = Number(process.env.FUZZ_SEED ?? 20_261_201);
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+/** The reference answer: emails of rows whose email, name or company starts with `wanted`. */
+const matching = (
+  rows: { email: string; name: string | null; company: string | null }[],
+  wanted: string,
+) =>
+  rows
+    .filter((r) => [r.email, r.name, r.company].some((f) => f?.toLowerCase().startsWith(wanted)))
+    .map((r) => r.email)
+    .sort(byBytes);
+
 describe('contact search paging', () => {
   // A small alphabet makes prefixes overlap between fields and between contacts; %, _ and \ must
   // be plain characters, not LIKE wildcards.
@@ -59,12 +69,7 @@ describe('contact search paging', () => {
         fc.integer({ min: 1, max: 30 }),
         async (q, limit) => {
           const wanted = q.trim().toLowerCase();
-          const expected = unique
-            .filter((r) =>
-              [r.email, r.name, r.company].some((f) => f?.toLowerCase().startsWith(wanted)),
-            )
-            .map((r) => r.email)
-            .sort(byBytes);
+          const expected = matching(unique, wanted);
           const seen: string[] = [];
           let cursor: string | undefined;
           for (let page = 0; page <= unique.length; page++) {
@@ -92,12 +97,7 @@ describe('contact search paging', () => {
         async (q, take, window) => {
           const wanted = q.trim().toLowerCase();
           if (!wanted) return;
-          const expected = unique
-            .filter((r) =>
-              [r.email, r.name, r.company].some((f) => f?.toLowerCase().startsWith(wanted)),
-            )
-            .map((r) => r.email)
-            .sort(byBytes);
+          const expected = matching(unique, wanted);
           const seen: string[] = [];
           let after = '';
           for (let page = 0; page <= unique.length; page++) {

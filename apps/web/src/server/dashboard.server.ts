@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { reports } from '@app/db';
-import { queueNames } from '@app/worker/contracts';
+import { queueNames } from '@app/shared/contracts';
 import { desc } from 'drizzle-orm';
 import { env } from '../env';
 import {

@@ -1,6 +1,6 @@
 import { EventHub, replayEvents, type StreamEntry } from '@app/shared/events';
-import { createWorkerConnection } from '@app/worker/contracts';
-import { watchErrors } from '@app/worker/logger';
+import { watchErrors } from '@app/shared/logger';
+import { createWorkerConnection } from '@app/shared/redis';
 import { env } from '../env';
 import { services } from './services.server';
 

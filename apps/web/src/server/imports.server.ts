@@ -1,9 +1,10 @@
 import type { Import, ImportView } from '@app/db';
+import { contactsImport } from '@app/shared/contracts';
 import { checkImportFile } from '@app/shared/contracts/import-file-rules';
+import { checkCsvUpload } from '@app/shared/csv';
 import { publishEvent } from '@app/shared/events';
 import * as lifecycle from '@app/shared/imports';
-import { contactsImport, enqueue } from '@app/worker/contracts';
-import { checkCsvUpload } from '@app/worker/csv';
+import { enqueue } from '@app/shared/queues';
 import { env } from '../env';
 import { formatMb } from './body-limits';
 import { ApiError, hasControlCharacters } from './http.server';

@@ -1,8 +1,8 @@
-import { ImportStateError, retryImport } from '@app/shared/imports';
-import { contactsImport, type QueueName, queueNames } from '@app/worker/contracts';
+import { contactsImport, type QueueName, queueNames } from '@app/shared/contracts';
 import type { Job } from 'bullmq';
 import { z } from 'zod';
-import { importContext } from './imports.server';
+import { ApiError } from './http.server';
+import { retryImport } from './imports.server';
 import { services } from './services.server';
 
 /** The failed-jobs page shows this many per queue; "retry all" and "discard all" act on every one. */
@@ -74,12 +74,22 @@ type Outcome = 'done' | 'skipped';
 /**
  * Moves failed jobs back to waiting, with their attempts reset. Idempotent: a job that is no longer
  * failed (someone retried it already, or it was removed) is counted as skipped, never an error.
- * An import's job is retried as its import: through retryImport, the import page's own door.
  */
 export function retryFailed(target: JobTarget): Promise<ActionResult> {
   return act(target, 'retry', async (job) => {
     if (!(await job.isFailed())) return 'skipped';
-    if (job.name === contactsImport.name) return retryImportJob(job);
+    // An import has one retry path, whichever page starts it: retryImport checks the import can
+    // run again (its file still exists), resets its row and publishes the change, then re-enqueues.
+    const importId = importOf(job);
+    if (importId) {
+      try {
+        await retryImport(importId);
+        return 'done';
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 409) return 'skipped';
+        throw error;
+      }
+    }
     try {
       await job.retry('failed');
       return 'done';
@@ -91,20 +101,11 @@ export function retryFailed(target: JobTarget): Promise<ActionResult> {
   });
 }
 
-/**
- * The import's checks and event, and a fresh job for it. An import that cannot run again (its file
- * removed by retention, or it finished meanwhile) is skipped: its failed job stays listed.
- */
-async function retryImportJob(job: Job): Promise<Outcome> {
-  const payload = contactsImport.payload.safeParse(job.data);
-  if (!payload.success) return 'skipped';
-  try {
-    await retryImport(importContext(), payload.data.importId);
-    return 'done';
-  } catch (error) {
-    if (error instanceof ImportStateError) return 'skipped';
-    throw error;
-  }
+/** The import a failed `contacts.import` job belongs to, if it is one. */
+function importOf(job: Job): string | undefined {
+  if (job.name !== contactsImport.name) return undefined;
+  const parsed = contactsImport.payload.safeParse(job.data);
+  return parsed.success ? parsed.data.importId : undefined;
 }
 
 /** Removes failed jobs for good. Idempotent like retry: a job already gone is skipped. */

@@ -1,5 +1,6 @@
 import { type Report, reports } from '@app/db';
-import { contactsReport, enqueue } from '@app/worker/contracts';
+import { contactsReport } from '@app/shared/contracts';
+import { enqueue } from '@app/shared/queues';
 import { desc } from 'drizzle-orm';
 import { services } from './services.server';
 

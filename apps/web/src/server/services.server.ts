@@ -1,11 +1,7 @@
 import { createDb, type DbClient } from '@app/db';
-import {
-  closeQueues,
-  createProducerConnection,
-  createQueues,
-  type Queues,
-} from '@app/worker/contracts';
-import { createLogger, type Logger, watchErrors } from '@app/worker/logger';
+import { createLogger, type Logger, watchErrors } from '@app/shared/logger';
+import { closeQueues, createQueues, type Queues } from '@app/shared/queues';
+import { createProducerConnection } from '@app/shared/redis';
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 

@@ -1,6 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
+import type { Delimiter } from '@app/shared/csv';
 import { CsvError, parse } from 'csv-parse';
-import type { Delimiter } from './csv-format.ts';
 
 /**
  * The file itself is at fault (a quote never closed, a NUL byte, not UTF-8): retrying cannot help,

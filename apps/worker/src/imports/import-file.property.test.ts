@@ -1,3 +1,4 @@
+import { mapHeaders, SNIFF_BYTES } from '@app/shared/csv';
 import type { Batch } from '@app/shared/imports';
 import { UnrecoverableError } from 'bullmq';
 import fc from 'fast-check';
@@ -8,7 +9,6 @@ import {
   generatedCsv,
   referenceParse,
 } from '../testing/csv-reference.ts';
-import { mapHeaders, SNIFF_BYTES } from './csv-format.ts';
 import { importCsv } from './import-file.ts';
 
 type Outcome = { ok: true; batches: Batch[] } | { ok: false; error: unknown };

@@ -1,7 +1,4 @@
 import type { ImportCheckpoint } from '@app/db';
-import type { Batch } from '@app/shared/imports';
-import { UnrecoverableError } from 'bullmq';
-import type postgres from 'postgres';
 import {
   type ColumnMapping,
   mapHeaders,
@@ -9,7 +6,10 @@ import {
   SNIFF_BYTES,
   sniffCsv,
   validateRow,
-} from './csv-format.ts';
+} from '@app/shared/csv';
+import type { Batch } from '@app/shared/imports';
+import { UnrecoverableError } from 'bullmq';
+import type postgres from 'postgres';
 import { CsvFileError, csvRecords } from './csv-records.ts';
 
 /** Streams an upload back out of Postgres one chunk at a time; the file is never whole in memory. */

@@ -1,11 +1,10 @@
 import type { DbClient } from '@app/db';
-import type { AppEvent } from '@app/shared/events';
+import type { AppEvent, JobDefinition } from '@app/shared/contracts';
+import type { Logger } from '@app/shared/logger';
+import type { Queues } from '@app/shared/queues';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import type { Logger } from '../lib/logger.ts';
-import type { JobDefinition } from './define.ts';
-import type { Queues } from './queues.ts';
 
 export type JobContext = {
   job: Job;

@@ -1,11 +1,10 @@
 import type { DbClient } from '@app/db';
-import { publishEvent } from '@app/shared/events';
+import { publishEvent, type QueueName, queueNames } from '@app/shared/contracts';
+import { type Logger, watchErrors } from '@app/shared/logger';
+import { closeQueues, createQueues, type Queues } from '@app/shared/queues';
 import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Logger, watchErrors } from '../lib/logger.ts';
-import { type QueueName, queueNames } from './define.ts';
 import type { JobContext, JobSettings, RegisteredJob } from './handler.ts';
-import { closeQueues, createQueues, type Queues } from './queues.ts';
 
 export type RuntimeOptions = {
   connection: Redis;

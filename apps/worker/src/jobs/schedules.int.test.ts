@@ -1,8 +1,8 @@
 import { testEnv, uniquePrefix } from '@app/db/testing';
+import { closeQueues, createQueues, type Queues } from '@app/shared/queues';
+import { createWorkerConnection } from '@app/shared/redis';
 import { describe, expect, it } from 'vitest';
-import { createWorkerConnection } from '../lib/redis.ts';
 import { spawnWorker, waitUntilReady } from '../testing/spawn-worker.ts';
-import { closeQueues, createQueues, type Queues } from './queues.ts';
 
 async function startAndStop(env: Record<string, string>) {
   const worker = await spawnWorker(env);

@@ -1,7 +1,7 @@
-import type { Logger } from '../lib/logger.ts';
-import { type CronSetting, jobOptions, queueNames } from './define.ts';
+import { type CronSetting, jobOptions, queueNames } from '@app/shared/contracts';
+import type { Logger } from '@app/shared/logger';
+import type { Queues } from '@app/shared/queues';
 import type { RegisteredJob } from './handler.ts';
-import type { Queues } from './queues.ts';
 
 export type ScheduleOutcome = { id: string; queue: string; cron: string | 'off' | 'removed' };
 

@@ -1,5 +1,5 @@
+import { defineJob } from '@app/shared/contracts';
 import { z } from 'zod';
-import { defineJob } from '../jobs/define.ts';
 import { defineHandler, type RegisteredJob } from '../jobs/handler.ts';
 
 // Job types for `make bench-jobs` only: never in the production registry. Each has a `raw`

@@ -1,11 +1,11 @@
 import { createDb, type DbClient, type Import, imports, storeImportFile } from '@app/db';
+import { contactsImport } from '@app/shared/contracts';
+import { createLogger } from '@app/shared/logger';
+import { createQueues, enqueue } from '@app/shared/queues';
+import { createProducerConnection, createWorkerConnection } from '@app/shared/redis';
 import { eq } from 'drizzle-orm';
-import { contactsImport } from '../jobs/definitions/contacts-import.ts';
-import { createQueues, enqueue } from '../jobs/queues.ts';
 import { registry } from '../jobs/registry.ts';
 import { type JobRuntime, startJobRuntime } from '../jobs/runtime.ts';
-import { createLogger } from '../lib/logger.ts';
-import { createProducerConnection, createWorkerConnection } from '../lib/redis.ts';
 
 export type CsvOptions = {
   rows: number;

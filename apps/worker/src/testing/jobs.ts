@@ -1,5 +1,5 @@
+import type { Queues } from '@app/shared/queues';
 import type { Job } from 'bullmq';
-import type { Queues } from '../jobs/queues.ts';
 
 /** Polls a job until it completes or fails; a job that ends any other way fails the test. */
 export async function waitForJob(

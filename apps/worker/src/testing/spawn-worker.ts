@@ -54,6 +54,7 @@ export function buildWorkerBundle(): Promise<void> {
       path.join(workerRoot, 'src'),
       path.join(workerRoot, 'build.mjs'),
       path.join(root, 'db/src'),
+      path.join(root, 'apps/shared/src'),
       path.join(root, 'db/migrations'),
       path.join(root, 'pnpm-lock.yaml'),
     ];

@@ -1,8 +1,8 @@
 import { createDb, type DbClient } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { CELL_MAX_CHARS, mapHeaders } from '@app/shared/csv';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CELL_MAX_CHARS, mapHeaders } from '../../imports/csv-format.ts';
 import { generatedCsv, referenceParse } from '../../testing/csv-reference.ts';
 import { startInProcessWorker, uploadCsv, waitForImport } from '../../testing/import-fixtures.ts';
 import { spawnWorker, waitUntilReady } from '../../testing/spawn-worker.ts';

@@ -1,4 +1,5 @@
 import type { ImportCheckpoint } from '@app/db';
+import { contactsImport } from '@app/shared/contracts';
 import {
   claimImport,
   commitBatch,
@@ -9,7 +10,6 @@ import {
 } from '@app/shared/imports';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { importFile } from '../../imports/import-file.ts';
-import { contactsImport } from '../definitions/contacts-import.ts';
 import { defineHandler } from '../handler.ts';
 
 const PROGRESS_EVERY_MS = 250;

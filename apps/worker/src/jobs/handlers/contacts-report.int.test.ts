@@ -1,11 +1,11 @@
 import { createDb, type DbClient, type ReportResult } from '@app/db';
 import { seed } from '@app/db/seed';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { contactsReport } from '@app/shared/contracts';
+import { enqueue } from '@app/shared/queues';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startInProcessWorker } from '../../testing/import-fixtures.ts';
 import { waitForJob } from '../../testing/jobs.ts';
-import { contactsReport } from '../definitions/contacts-report.ts';
-import { enqueue } from '../queues.ts';
 
 let db: DbClient;
 let worker: ReturnType<typeof startInProcessWorker>;

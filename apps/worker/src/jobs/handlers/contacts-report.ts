@@ -1,5 +1,5 @@
 import type { ReportResult } from '@app/db';
-import { contactsReport } from '../definitions/contacts-report.ts';
+import { contactsReport } from '@app/shared/contracts';
 import { defineHandler } from '../handler.ts';
 
 /**

@@ -1,12 +1,11 @@
 import { createDb, type DbClient, storeImportFile } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
-import { eventsKey } from '@app/shared/events';
+import { eventsKey, maintenanceCleanup } from '@app/shared/contracts';
+import { enqueue } from '@app/shared/queues';
+import { createProducerConnection } from '@app/shared/redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createProducerConnection } from '../../lib/redis.ts';
 import { startInProcessWorker } from '../../testing/import-fixtures.ts';
 import { waitForJob } from '../../testing/jobs.ts';
-import { maintenanceCleanup } from '../definitions/maintenance-cleanup.ts';
-import { enqueue } from '../queues.ts';
 
 let db: DbClient;
 let worker: ReturnType<typeof startInProcessWorker>;

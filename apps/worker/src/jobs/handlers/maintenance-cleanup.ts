@@ -1,6 +1,4 @@
-import { eventsKey } from '@app/shared/events';
-import { queueNames, retention } from '../define.ts';
-import { maintenanceCleanup } from '../definitions/maintenance-cleanup.ts';
+import { eventsKey, maintenanceCleanup, queueNames, retention } from '@app/shared/contracts';
 import { defineHandler } from '../handler.ts';
 
 // Deletes run in bounded batches: short transactions, no long locks, and a run interrupted by a

@@ -1,6 +1,7 @@
 import { createDb, type DbClient } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
-import { createProducerConnection, createQueues } from '@app/worker/contracts';
+import { createQueues } from '@app/shared/queues';
+import { createProducerConnection } from '@app/shared/redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Route handlers are plain functions of a Request: call them as Next would, against the real

@@ -110,6 +110,19 @@ describe('failed jobs API', () => {
     expect(again.body.result).toMatchObject({ done: 0, skipped: 1 });
   });
 
+  it('retrying an import job goes through the import retry: a file removed by retention is not re-run', async () => {
+    const { importId, jobId } = await failedImport('gone.csv');
+    await db.sql`update imports set file_deleted_at = now() where id = ${importId}`;
+    const result = await post(retry, { queue: 'imports', id: jobId });
+    expect(result.body.result).toMatchObject({ done: 0, skipped: 1 });
+    expect(await worker.runtime.queues.imports.getJobState(jobId)).toBe('failed');
+    const [row] = await db.sql<
+      { status: string }[]
+    >`select status from imports where id = ${importId}`;
+    expect(row?.status).toBe('failed');
+    await post(discard, { queue: 'imports', id: jobId });
+  });
+
   it('retries all failed jobs and says how many', async () => {
     const a = await failedImport('a.csv');
     const b = await failedImport('b.csv');

@@ -8,10 +8,9 @@ import { compareStreamIds } from './sse.ts';
  * exactly what it missed, and a web process that restarts loses nothing it needs.
  */
 export type AppEvent = { type: 'import.updated'; import: ImportView };
-export type StreamEntry = { id: string; event: AppEvent };
 
 /** Roughly the last 10k events are kept: enough for any reconnect; the database has the rest. */
-export const MAX_EVENTS = 10_000;
+const MAX_EVENTS = 10_000;
 
 export const eventsKey = (prefix: string) => `${prefix}:app-events`;
 
@@ -26,6 +25,8 @@ export async function publishEvent(redis: Redis, prefix: string, event: AppEvent
     JSON.stringify(event),
   );
 }
+
+export type StreamEntry = { id: string; event: AppEvent };
 
 /** Decodes XREAD/XRANGE entries, skipping any that are not ours. */
 export function decodeEntries(entries: [string, string[]][]): StreamEntry[] {

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { importContentMessages, SNIFF_BYTES } from '@app/shared/contracts/import-file-rules';
-import type { BatchContact } from '@app/shared/imports';
 import { z } from 'zod';
+import { importContentMessages, SNIFF_BYTES } from '../contracts/import-file-rules.ts';
+import type { BatchContact } from './run.server.ts';
 
 /**
  * The CSV dialect and column rules of contact imports, shared by the upload check (web) and the

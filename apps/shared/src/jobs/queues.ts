@@ -1,7 +1,7 @@
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { type Logger, watchErrors } from '../lib/logger.ts';
+import { type Logger, watchErrors } from '../logger/logger.ts';
 import { type JobDefinition, jobOptions, type QueueName, queueNames } from './define.ts';
 
 export type Queues = Record<QueueName, Queue>;

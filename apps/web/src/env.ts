@@ -7,6 +7,7 @@ import {
   queuePrefix,
   redisUrl,
 } from '@app/db/config';
+import { DEFAULT_IMPORT_MAX_BYTES } from '@app/shared/contracts/import-file-rules';
 import { z } from 'zod';
 import { parseTrustedProxies } from './server/client-address.server';
 
@@ -49,11 +50,7 @@ export const webEnvSchema = z
     LOG_FORMAT: logFormat,
     APP_VERSION: z.string().optional(),
     WORKER_HEALTH_URL: z.url().default('http://127.0.0.1:3001'),
-    IMPORT_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(50 * 1024 * 1024),
+    IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_IMPORT_MAX_BYTES),
     // Production access control (docs/security.md). Only enforced when NODE_ENV=production.
     BASIC_AUTH_USER: z
       .string()

@@ -13,3 +13,9 @@ export function sseFrame(frame: { id?: string; event: string; data: unknown }): 
   const id = frame.id ? `id: ${frame.id}\n` : '';
   return `${id}event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
 }
+
+/** A comment line: ignored by EventSource, it keeps proxies from closing an idle stream. */
+export const sseComment = (text: string) => `: ${text.replaceAll('\n', ' ')}\n\n`;
+
+/** How long the browser waits before reconnecting (it then sends Last-Event-ID). */
+export const sseRetry = (ms: number) => `retry: ${Math.round(ms)}\n\n`;

@@ -1,5 +1,6 @@
 import type { ImportView } from '@app/db';
 import type { Redis } from 'ioredis';
+import { compareStreamIds } from './sse.ts';
 
 /**
  * Live events (import progress and status) go through a capped Redis Stream rather than pub/sub:
@@ -41,4 +42,52 @@ export function decodeEntries(entries: [string, string[]][]): StreamEntry[] {
     }
   }
   return decoded;
+}
+
+type RawEntry = [string, string[]];
+
+/** Entries one XRANGE reads; a replay reads as many pages as it needs. */
+export const REPLAY_PAGE = 1000;
+
+/**
+ * Sends every event after `lastId` to `send`, page by page (never the whole gap in memory), up to
+ * the newest entry when the replay started: later ones reach the client through the live feed it
+ * subscribed to first. Answers 'reset' when the stream cannot say what was missed: it was trimmed
+ * past `lastId` (before or during the replay), or it no longer holds anything up to `lastId`
+ * (Redis lost its data). The client then refetches its state; some events may already have been
+ * sent, which is harmless since a refetch supersedes them.
+ */
+export async function replayEvents(
+  redis: Redis,
+  prefix: string,
+  lastId: string,
+  send: (entry: StreamEntry) => void,
+): Promise<'replayed' | 'reset'> {
+  const key = eventsKey(prefix);
+  const oldestId = async () =>
+    ((await redis.xrange(key, '-', '+', 'COUNT', 1)) as RawEntry[])[0]?.[0];
+  const [newest] = (await redis.xrevrange(key, '+', '-', 'COUNT', 1)) as RawEntry[];
+  const oldest = await oldestId();
+  if (!newest || !oldest) return 'reset';
+  if (compareStreamIds(oldest, lastId) > 0 || compareStreamIds(lastId, newest[0]) > 0) {
+    return 'reset';
+  }
+  let after = lastId;
+  while (compareStreamIds(after, newest[0]) < 0) {
+    const page = (await redis.xrange(
+      key,
+      `(${after}`,
+      newest[0],
+      'COUNT',
+      REPLAY_PAGE,
+    )) as RawEntry[];
+    const last = page.at(-1);
+    if (!last) return 'replayed';
+    // Trimmed while we read: the entries between `after` and this page may be gone.
+    const first = await oldestId();
+    if (!first || compareStreamIds(first, after) > 0) return 'reset';
+    for (const entry of decodeEntries(page)) send(entry);
+    after = last[0];
+  }
+  return 'replayed';
 }

@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
+import { importContentMessages, SNIFF_BYTES } from '../contracts/import-file-rules.ts';
+import type { BatchContact } from './run.server.ts';
 
 /**
  * The CSV dialect and column rules of contact imports, shared by the upload check (web) and the
@@ -8,8 +10,8 @@ import { z } from 'zod';
 
 export type Delimiter = ',' | ';';
 
-/** How much of a file the upload check reads; the header row has to end within it. */
-export const SNIFF_BYTES = 64 * 1024;
+// The sniff window and the content messages are the import's file rules, defined once.
+export { SNIFF_BYTES };
 
 /**
  * Size caps per row: one huge cell must not become a multi-megabyte contact that every list
@@ -117,13 +119,8 @@ export function mapHeaders(rawHeaders: string[]): MappingResult {
   return { ok: true, mapping: { headers, fields, extra } };
 }
 
-export type ContactInput = {
-  email: string;
-  name: string | null;
-  company: string | null;
-  phone: string | null;
-  extra: Record<string, string>;
-};
+/** A valid row, as the lifecycle's commitBatch upserts it. */
+export type ContactInput = BatchContact;
 
 export type RowProblem = { column: string; message: string };
 export type RowResult = { ok: true; contact: ContactInput } | { ok: false; problems: RowProblem[] };
@@ -212,9 +209,9 @@ export type SniffResult =
   | { ok: true; delimiter: Delimiter; mapping: ColumnMapping }
   | { ok: false; code: SniffCode; message: string };
 
-const binaryMessage = 'this looks like a binary file, not CSV text';
-const notUtf8Message = 'the file is not UTF-8 text (in a spreadsheet: save as "CSV UTF-8")';
-export const noRowsMessage = 'the file has a header row but no data rows';
+const binaryMessage = importContentMessages.binary;
+const notUtf8Message = importContentMessages.notUtf8;
+export const noRowsMessage = importContentMessages.noRows;
 
 /**
  * Looks at the first bytes of an upload (up to SNIFF_BYTES): empty, binary, not UTF-8, without
@@ -223,7 +220,7 @@ export const noRowsMessage = 'the file has a header row but no data rows';
  */
 export function sniffCsv(bytes: Uint8Array, options: { complete?: boolean } = {}): SniffResult {
   const head = bytes.subarray(0, SNIFF_BYTES);
-  if (head.length === 0) return { ok: false, code: 'empty', message: 'the file is empty' };
+  if (head.length === 0) return { ok: false, code: 'empty', message: importContentMessages.empty };
   if (head.includes(0)) return { ok: false, code: 'binary', message: binaryMessage };
   let text: string;
   try {

@@ -1,6 +1,7 @@
 'use client';
 
 import type { ImportView } from '@app/db';
+import { importFileAccept } from '@app/shared/contracts/import-file-rules';
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import { formatBytes } from '@/lib/format';
 import { checkUpload } from '@/lib/upload-check';
@@ -124,7 +125,7 @@ export function UploadForm({ maxBytes, onUploaded }: Props) {
           className="dropzone-input"
           type="file"
           name="file"
-          accept=".csv,text/csv"
+          accept={importFileAccept}
           aria-describedby={hintId}
           disabled={uploading !== undefined}
           onChange={(event) => void upload(event.currentTarget.files)}

@@ -1,4 +1,5 @@
 import { mapHeaders, SNIFF_BYTES } from '@app/shared/csv';
+import type { Batch } from '@app/shared/imports';
 import { UnrecoverableError } from 'bullmq';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,6 @@ import {
   referenceParse,
 } from '../testing/csv-reference.ts';
 import { importCsv } from './import-file.ts';
-import type { Batch } from './import-store.ts';
 
 type Outcome = { ok: true; batches: Batch[] } | { ok: false; error: unknown };
 

@@ -7,15 +7,17 @@ import {
   sniffCsv,
   validateRow,
 } from '@app/shared/csv';
+import type { Batch } from '@app/shared/imports';
 import { UnrecoverableError } from 'bullmq';
 import type postgres from 'postgres';
 import { CsvFileError, csvRecords } from './csv-records.ts';
-import { type Batch, readChunk } from './import-store.ts';
 
 /** Streams an upload back out of Postgres one chunk at a time; the file is never whole in memory. */
 async function* storedChunks(sql: postgres.Sql, id: string): AsyncGenerator<Buffer> {
   for (let seq = 0; ; seq++) {
-    const chunk = await readChunk(sql, id, seq);
+    const [row] =
+      await sql`select data from import_chunks where import_id = ${id} and seq = ${seq}`;
+    const chunk = row?.data as Buffer | undefined;
     if (!chunk && seq === 0) {
       throw new UnrecoverableError('the uploaded file is gone (removed by retention?)');
     }

@@ -1,9 +1,9 @@
-import { createDb, type DbClient, type Import, storeImportFile } from '@app/db';
+import { createDb, type DbClient, type Import, imports, storeImportFile } from '@app/db';
 import { contactsImport } from '@app/shared/contracts';
 import { createLogger } from '@app/shared/logger';
 import { createQueues, enqueue } from '@app/shared/queues';
 import { createProducerConnection, createWorkerConnection } from '@app/shared/redis';
-import { toImport } from '../imports/import-store.ts';
+import { eq } from 'drizzle-orm';
 import { registry } from '../jobs/registry.ts';
 import { type JobRuntime, startJobRuntime } from '../jobs/runtime.ts';
 
@@ -58,9 +58,9 @@ export async function uploadCsv(
 }
 
 export async function readImport(db: DbClient, id: string): Promise<Import> {
-  const [row] = await db.sql`select * from imports where id = ${id}`;
+  const [row] = await db.db.select().from(imports).where(eq(imports.id, id));
   if (!row) throw new Error(`import ${id} not found`);
-  return toImport(row);
+  return row;
 }
 
 /** Polls until the import reaches one of `statuses`; fails with its last state otherwise. */

@@ -1,14 +1,15 @@
-import { type ImportCheckpoint, type ImportView, importView } from '@app/db';
+import type { ImportCheckpoint } from '@app/db';
 import { contactsImport } from '@app/shared/contracts';
-import { DelayedError, UnrecoverableError } from 'bullmq';
-import { importFile } from '../../imports/import-file.ts';
 import {
   claimImport,
   commitBatch,
   completeImport,
   failImport,
+  type ImportContext,
   ImportTakenOver,
-} from '../../imports/import-store.ts';
+} from '@app/shared/imports';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { importFile } from '../../imports/import-file.ts';
 import { defineHandler } from '../handler.ts';
 
 const PROGRESS_EVERY_MS = 250;
@@ -16,13 +17,13 @@ const PROGRESS_EVERY_MS = 250;
 export const importContactsHandler = defineHandler(contactsImport, async ({ importId }, ctx) => {
   const { sql } = ctx.db;
   const log = ctx.logger.child({ importId, jobId: ctx.job.id, attempt: ctx.job.attemptsMade + 1 });
-  const claimed = await claimImport(sql, importId);
+  // The lifecycle (@app/shared/imports) changes the import's state and announces each change.
+  const lifecycle: ImportContext = { db: ctx.db.db, publish: ctx.publish };
+  const claimed = await claimImport(lifecycle, importId);
   if (!claimed) {
     log.info('import already completed, cancelled or deleted: nothing to do');
     return { skipped: true };
   }
-  const publish = (view: ImportView) => ctx.publish({ type: 'import.updated', import: view });
-  publish(importView(claimed));
   if (claimed.status === 'cancelled') return { cancelled: true };
 
   let checkpoint: ImportCheckpoint = claimed.checkpoint ?? {
@@ -44,18 +45,17 @@ export const importContactsHandler = defineHandler(contactsImport, async ({ impo
       checkpoint,
       batchSize: ctx.settings.importBatchSize,
       sink: async (batch) => {
-        const result = await commitBatch(sql, importId, checkpoint, batch);
+        // Progress a few times a second at most, however small the batches.
+        const announceProgress = Date.now() - lastEvent >= PROGRESS_EVERY_MS;
+        const result = await commitBatch(lifecycle, importId, checkpoint, batch, {
+          announceProgress,
+        });
         if (result.kind === 'cancelled') {
           stoppedFor = 'cancel';
-          publish(result.view);
           return 'stop';
         }
         checkpoint = result.checkpoint;
-        // Progress a few times a second at most, however small the batches.
-        if (Date.now() - lastEvent >= PROGRESS_EVERY_MS) {
-          lastEvent = Date.now();
-          publish(result.view);
-        }
+        if (announceProgress) lastEvent = Date.now();
         if (ctx.settings.importBatchDelayMs > 0) {
           await new Promise((resolve) => setTimeout(resolve, ctx.settings.importBatchDelayMs));
         }
@@ -78,7 +78,7 @@ export const importContactsHandler = defineHandler(contactsImport, async ({ impo
       log.info({ line: checkpoint.line }, 'import cancelled');
       return { cancelled: true, ...checkpoint };
     }
-    publish(await completeImport(sql, importId));
+    await completeImport(lifecycle, importId);
     log.info(checkpoint, 'import completed');
     return checkpoint;
   } catch (error) {
@@ -91,8 +91,7 @@ export const importContactsHandler = defineHandler(contactsImport, async ({ impo
     const lastAttempt = error instanceof UnrecoverableError || ctx.job.attemptsMade + 1 >= attempts;
     if (lastAttempt) {
       const message = error instanceof Error ? error.message : String(error);
-      const failed = await failImport(sql, importId, message).catch(() => undefined);
-      if (failed) publish(failed);
+      await failImport(lifecycle, importId, message).catch(() => undefined);
     }
     throw error;
   }

@@ -1,5 +1,5 @@
-import { sseFrame } from '@app/shared/events/sse';
-import { eventHub, eventsSince } from '@/server/events.server';
+import { type StreamEntry, sseComment, sseFrame, sseRetry } from '@app/shared/events';
+import { eventHub, replaySince } from '@/server/events.server';
 import { services } from '@/server/services.server';
 
 export const dynamic = 'force-dynamic';
@@ -26,10 +26,10 @@ export async function GET(request: Request) {
       };
       // Subscribe first, then replay: an event arriving in between is sent twice, never lost;
       // clients apply events idempotently (they carry the whole import).
-      const unsubscribe = eventHub().subscribe(({ id, event }) =>
-        send(sseFrame({ id, event: event.type, data: event })),
-      );
-      const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
+      const sendEntry = ({ id, event }: StreamEntry) =>
+        send(sseFrame({ id, event: event.type, data: event }));
+      const unsubscribe = eventHub().subscribe(sendEntry);
+      const heartbeat = setInterval(() => send(sseComment('keep-alive')), HEARTBEAT_MS);
       cleanup = () => {
         clearInterval(heartbeat);
         unsubscribe();
@@ -41,14 +41,13 @@ export async function GET(request: Request) {
         } catch {}
       });
 
-      send('retry: 3000\n\n');
+      send(sseRetry(3000));
       if (!lastEventId) return send(sseFrame({ event: 'ready', data: {} }));
-      const missed = await eventsSince(lastEventId).catch((error: Error) => {
+      const replay = await replaySince(lastEventId, sendEntry).catch((error: Error) => {
         services().logger.debug({ err: error }, 'replay failed');
-        return undefined;
+        return 'reset' as const;
       });
-      if (!missed) return send(sseFrame({ event: 'reset', data: {} }));
-      for (const { id, event } of missed) send(sseFrame({ id, event: event.type, data: event }));
+      if (replay === 'reset') send(sseFrame({ event: 'reset', data: {} }));
     },
     cancel() {
       cleanup();

@@ -1,6 +1,8 @@
 import { createDb, type DbClient } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { eventsKey } from '@app/shared/events';
 import { startInProcessWorker, uploadCsv, waitForImport } from '@app/worker/testing';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // The failed-jobs API against the real job runtime: imports fail for a real reason (a file that is
@@ -130,6 +132,45 @@ describe('failed jobs API', () => {
     // Still broken files: they fail again, each on a fresh attempt.
     await waitForImport(db, a.importId, ['failed'], 30_000, (row) => row.attempts === 2);
     await waitForImport(db, b.importId, ['failed'], 30_000, (row) => row.attempts === 2);
+  });
+
+  it('retries an import job as the import page does: announced as queued, refused once its file is gone', async () => {
+    const redis = new Redis(env.redisUrl);
+    try {
+      const kept = await failedImport('kept.csv');
+      const removed = await failedImport('removed.csv');
+      // Retention removed this one's upload: the import page would refuse its retry (409).
+      await db.sql`update imports set file_deleted_at = now() where id = ${removed.importId}`;
+      const [[lastId] = ['0-0']] = (await redis.xrevrange(
+        eventsKey(env.prefix),
+        '+',
+        '-',
+        'COUNT',
+        1,
+      )) as [string, string[]][];
+
+      const retried = await post(retry, { queue: 'imports', id: kept.jobId });
+      expect(retried.body.result).toMatchObject({ done: 1, skipped: 0 });
+      const refused = await post(retry, { queue: 'imports', id: removed.jobId });
+      expect(refused.body.result).toMatchObject({ done: 0, skipped: 1 });
+
+      const entries = (await redis.xrange(eventsKey(env.prefix), `(${lastId}`, '+')) as [
+        string,
+        string[],
+      ][];
+      const announced = entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}').import);
+      // retryImport's event: the page shows the import queued again before the worker claims it.
+      expect(announced.find((view) => view.id === kept.importId)).toMatchObject({
+        status: 'queued',
+        error: null,
+      });
+      expect(announced.some((view) => view.id === removed.importId)).toBe(false);
+      const [left] = await db.sql`select status from imports where id = ${removed.importId}`;
+      expect(left).toEqual({ status: 'failed' });
+      expect(await failedIds()).toContain(removed.jobId);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('answers 400 for a target that is neither one job nor all, 415 for a non-JSON body', async () => {

@@ -8,8 +8,8 @@ import {
   redisUrl,
 } from '@app/db/config';
 import { loadEnvOrExit } from '@app/db/process-env';
-import type { CronSetting } from '@app/shared/contracts';
 import { z } from 'zod';
+import { registry } from './jobs/registry.ts';
 
 // Five fields (minute hour day month weekday) or six (seconds first), in UTC; `off` disables.
 // BullMQ checks the pattern itself on start; this catches typos with a line naming the variable.
@@ -18,7 +18,16 @@ const cron = z
   .trim()
   .regex(/^(off|(\S+\s+){4,5}\S+)$/, 'a cron pattern like "0 3 * * *", or off');
 
-export const workerEnvSchema = z.object({
+/** The registry's schedules: each names its own cron variable and default (`schedule.env`). */
+export const scheduledJobs = registry.flatMap(({ definition }) =>
+  definition.schedule ? [definition.schedule] : [],
+);
+
+const scheduleSettings = Object.fromEntries(
+  scheduledJobs.map((schedule) => [schedule.env, cron.default(schedule.default)]),
+);
+
+const baseEnvSchema = z.object({
   NODE_ENV: nodeEnv,
   DATABASE_URL: postgresUrl,
   REDIS_URL: redisUrl,
@@ -30,8 +39,6 @@ export const workerEnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(5000),
   IMPORT_BATCH_DELAY_MS: z.coerce.number().int().min(0).default(0),
-  REPORT_CRON: cron.default('0 3 * * *'),
-  CLEANUP_CRON: cron.default('17 * * * *'),
   IMPORT_FILE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
   IMPORT_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: logLevel.default('info'),
@@ -45,12 +52,15 @@ export const workerEnvSchema = z.object({
     .transform((value) => value === 'true'),
 });
 
-export type WorkerEnv = z.output<typeof workerEnvSchema>;
+// The schedule variables follow from the definitions, so adding a scheduled job edits no list here.
+export const workerEnvSchema = baseEnvSchema.extend(scheduleSettings);
 
-// A schedule that names a setting missing above fails to compile here.
-export const cronsOf = (env: WorkerEnv): Record<CronSetting, string> => ({
-  REPORT_CRON: env.REPORT_CRON,
-  CLEANUP_CRON: env.CLEANUP_CRON,
-});
+export type WorkerEnv = z.output<typeof baseEnvSchema> & { crons: Record<string, string> };
 
-export const loadWorkerEnv = (): WorkerEnv => loadEnvOrExit('worker', workerEnvSchema);
+/** The env, with every schedule's cron pattern (or `off`) in `crons` under its variable name. */
+function withCrons(env: Record<string, unknown>): WorkerEnv {
+  const crons = Object.fromEntries(scheduledJobs.map((s) => [s.env, String(env[s.env])]));
+  return { ...(env as z.output<typeof baseEnvSchema>), crons };
+}
+
+export const loadWorkerEnv = (): WorkerEnv => withCrons(loadEnvOrExit('worker', workerEnvSchema));

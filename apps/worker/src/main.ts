@@ -3,7 +3,7 @@ import { runMigrations } from '@app/db/migrate';
 import { resolveVersion } from '@app/db/process-env';
 import { createLogger, watchErrors } from '@app/shared/logger';
 import { createProducerConnection, createWorkerConnection, pingRedis } from '@app/shared/redis';
-import { cronsOf, loadWorkerEnv } from './env.ts';
+import { loadWorkerEnv } from './env.ts';
 import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';
 import { startJobRuntime } from './jobs/runtime.ts';
@@ -97,13 +97,10 @@ try {
 // After the health server: while Redis is away this waits (and /readyz says so) instead of
 // exiting. A pattern BullMQ rejects is a configuration error: say which and stop.
 try {
-  await registerSchedules(runtime.queues, registry, cronsOf(env), logger);
+  await registerSchedules(runtime.queues, registry, env.crons, logger);
   schedulesRegistered = true;
 } catch (error) {
-  logger.error(
-    { err: error },
-    'job schedules could not be registered (check REPORT_CRON and CLEANUP_CRON)',
-  );
+  logger.error({ err: error }, 'job schedules could not be registered (check the *_CRON settings)');
   await runtime.close(1000);
   process.exit(1);
 }

@@ -10,18 +10,17 @@ export type RetryPolicy = {
   backoff: { type: 'exponential' | 'fixed'; delay: number; jitter?: number };
 };
 
-/**
- * Worker settings that hold a cron pattern (apps/worker/src/env.ts), so a schedule changes with
- * the environment and never with a deploy of new code. `off` turns a schedule off.
- */
-export const cronSettings = ['REPORT_CRON', 'CLEANUP_CRON'] as const;
-export type CronSetting = (typeof cronSettings)[number];
-
 export type JobSchedule<TSchema extends z.ZodType = z.ZodType> = {
   /** Fixed scheduler id: the worker upserts it on every start, so restarts never add a second. */
   id: string;
-  /** The worker setting with the cron pattern (UTC). */
-  cron: CronSetting;
+  /**
+   * The worker setting that holds the cron pattern (UTC), so a schedule changes with the
+   * environment, never with a deploy. The worker's env schema and `.env.example` list it (a test
+   * checks); `off` turns the schedule off.
+   */
+  env: `${Uppercase<string>}_CRON`;
+  /** The pattern used when the variable is unset, e.g. '0 3 * * *'. */
+  default: string;
   /** The payload of every scheduled run, validated like any other. */
   payload: z.input<TSchema>;
 };

@@ -50,3 +50,36 @@ export function defineHandler<TDefinition extends JobDefinition>(
 ): RegisteredJob {
   return { definition, handle: handle as RegisteredJob['handle'] };
 }
+
+/**
+ * A registry entry whose handler module is imported on the first job of its type, not at start:
+ * the env schema and the schedules read the definitions without loading any handler code, and a
+ * worker consuming one queue never loads the others' handlers. A failed import fails that job
+ * (retried like any error) instead of the whole worker.
+ */
+export function lazyHandler<TDefinition extends JobDefinition>(
+  definition: TDefinition,
+  load: () => Promise<RegisteredJob>,
+): RegisteredJob {
+  let loading: Promise<RegisteredJob['handle']> | undefined;
+  const handle = async () => {
+    const loaded = await load();
+    if (loaded.definition !== definition) {
+      throw new Error(
+        `the handler loaded for "${definition.name}" handles "${loaded.definition.name}"`,
+      );
+    }
+    return loaded.handle;
+  };
+  return {
+    definition,
+    handle: async (payload, context) => {
+      // A rejected import is not cached: the next attempt imports again.
+      loading ??= handle().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      return (await loading)(payload, context);
+    },
+  };
+}

@@ -1,13 +1,22 @@
-import type { RegisteredJob } from './handler.ts';
-import { importContactsHandler } from './handlers/contacts-import.ts';
-import { contactsReportHandler } from './handlers/contacts-report.ts';
-import { maintenanceCleanupHandler } from './handlers/maintenance-cleanup.ts';
+import { contactsImport, contactsReport, maintenanceCleanup } from '@app/shared/contracts';
+import { lazyHandler, type RegisteredJob } from './handler.ts';
 
 /**
- * The worker's job registry: one line per job type, pairing a definition with its handler.
+ * The worker's job registry: one line per job type, pairing a definition with its handler file,
+ * which is imported on the job type's first run (`lazyHandler`). The worker env's schedule
+ * settings follow from these definitions.
  */
 export const registry: readonly RegisteredJob[] = [
-  importContactsHandler,
-  contactsReportHandler,
-  maintenanceCleanupHandler,
+  lazyHandler(
+    contactsImport,
+    async () => (await import('./handlers/contacts-import.ts')).importContactsHandler,
+  ),
+  lazyHandler(
+    contactsReport,
+    async () => (await import('./handlers/contacts-report.ts')).contactsReportHandler,
+  ),
+  lazyHandler(
+    maintenanceCleanup,
+    async () => (await import('./handlers/maintenance-cleanup.ts')).maintenanceCleanupHandler,
+  ),
 ];

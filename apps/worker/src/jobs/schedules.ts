@@ -1,4 +1,4 @@
-import { type CronSetting, jobOptions, queueNames } from '@app/shared/contracts';
+import { jobOptions, queueNames } from '@app/shared/contracts';
 import type { Logger } from '@app/shared/logger';
 import type { Queues } from '@app/shared/queues';
 import type { RegisteredJob } from './handler.ts';
@@ -14,7 +14,7 @@ export type ScheduleOutcome = { id: string; queue: string; cron: string | 'off' 
 export async function registerSchedules(
   queues: Queues,
   registry: readonly RegisteredJob[],
-  crons: Record<CronSetting, string>,
+  crons: Readonly<Record<string, string>>,
   logger: Logger,
 ): Promise<ScheduleOutcome[]> {
   const outcomes: ScheduleOutcome[] = [];
@@ -23,7 +23,7 @@ export async function registerSchedules(
     const schedule = definition.schedule;
     if (!schedule) continue;
     const queue = queues[definition.queue];
-    const cron = crons[schedule.cron];
+    const cron = crons[schedule.env] ?? schedule.default;
     if (cron === 'off') {
       await queue.removeJobScheduler(schedule.id);
       outcomes.push({ id: schedule.id, queue: queue.name, cron: 'off' });

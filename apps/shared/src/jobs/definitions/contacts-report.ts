@@ -9,5 +9,5 @@ export const contactsReport = defineJob({
   retry: { attempts: 3, backoff: { type: 'exponential', delay: 5000, jitter: 0.5 } },
   // "Run report" clicked twice while one is queued or running is one run.
   deduplicationId: () => 'contacts-report',
-  schedule: { id: 'contacts-report', cron: 'REPORT_CRON', payload: {} },
+  schedule: { id: 'contacts-report', env: 'REPORT_CRON', default: '0 3 * * *', payload: {} },
 });

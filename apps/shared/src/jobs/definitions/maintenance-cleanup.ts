@@ -7,5 +7,5 @@ export const maintenanceCleanup = defineJob({
   payload: z.object({}),
   retry: { attempts: 3, backoff: { type: 'exponential', delay: 10_000, jitter: 0.5 } },
   deduplicationId: () => 'maintenance-cleanup',
-  schedule: { id: 'maintenance-cleanup', cron: 'CLEANUP_CRON', payload: {} },
+  schedule: { id: 'maintenance-cleanup', env: 'CLEANUP_CRON', default: '17 * * * *', payload: {} },
 });

@@ -1,9 +1,9 @@
 // `make psql` / `make redis-cli`: the local client on the URL from .env, or the one inside the
 // compose container when the client is not installed on this machine.
 import { spawnSync } from 'node:child_process';
-import { dockerStatus } from './lib/docker.ts';
-import { loadScriptsEnv } from './lib/env.ts';
-import { die } from './lib/output.ts';
+import { dockerStatus } from '../lib/docker.ts';
+import { loadScriptsEnv } from '../lib/env.ts';
+import { die } from '../lib/output.ts';
 
 const tool = process.argv[2];
 const env = loadScriptsEnv(tool ?? 'shell');

@@ -3,8 +3,6 @@
 // .env; `--no-build` reuses the last build.
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { loadScriptsEnv } from '../lib/env.ts';
-import { bold, ok, step } from '../lib/output.ts';
 import {
   buildImages,
   freePort,
@@ -13,7 +11,9 @@ import {
   stageWorker,
   startCommand,
   waitFor200,
-} from './testing/image-commands.ts';
+} from '../deploy/testing/image-commands.ts';
+import { loadScriptsEnv } from '../lib/env.ts';
+import { bold, ok, step } from '../lib/output.ts';
 
 const RUNS = 5;
 const env = loadScriptsEnv('bench-start');

@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EnvError, parseEnv } from '@app/db/config';
 import { loadRootDotenv } from '@app/db/process-env';
-import { dockerStatus } from './lib/docker.ts';
-import { type ScriptsEnv, scriptsEnvSchema } from './lib/env.ts';
-import { bold, fail, ok, warn } from './lib/output.ts';
-import { portInUse, probePostgres, probeRedis, where } from './lib/services.ts';
+import { dockerStatus } from '../lib/docker.ts';
+import { type ScriptsEnv, scriptsEnvSchema } from '../lib/env.ts';
+import { bold, fail, ok, warn } from '../lib/output.ts';
+import { portInUse, probePostgres, probeRedis, where } from '../lib/services.ts';
 
 let failures = 0;
 const bad = (text: string, fix: string) => {

@@ -10,10 +10,10 @@ import postgres from 'postgres';
 import { z } from 'zod';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, die, fail, ok, step } from '../lib/output.ts';
-import { connectionArgs } from './pg-tools.ts';
-import { formatBytes } from './progress.ts';
-import { type RedisServer, runTool, startRedis } from './testing.ts';
-import { withDatabase } from './urls.ts';
+import { connectionArgs } from '../migrate-from-impl2/pg-tools.ts';
+import { formatBytes } from '../migrate-from-impl2/progress.ts';
+import { type RedisServer, runTool, startRedis } from '../migrate-from-impl2/testing.ts';
+import { withDatabase } from '../migrate-from-impl2/urls.ts';
 
 const args = z
   .object({

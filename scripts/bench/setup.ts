@@ -277,7 +277,7 @@ function summarize(tree: Proc[]) {
       if (/exec next dev/.test(cur.args)) return 'web (pnpm → next dev → next-server)';
       if (/exec tsx watch/.test(cur.args)) return 'worker (pnpm → tsx watch → node)';
     }
-    return 'make up itself (make → tsx → scripts/up.ts)';
+    return 'make up itself (make → tsx → scripts/dev/up.ts)';
   };
   const groups = new Map<string, { name: string; count: number; rssKb: number; cpu: number }>();
   for (const p of tree) {

@@ -2,10 +2,10 @@
 // two (`--apps-only`); `make services` stops after migrating (`--no-apps`).
 import { describeDbError } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
-import { ensureServices } from './lib/ensure-services.ts';
-import { loadScriptsEnv } from './lib/env.ts';
-import { die, ok, step } from './lib/output.ts';
-import { runApps } from './lib/run-apps.ts';
+import { ensureServices } from '../lib/ensure-services.ts';
+import { loadScriptsEnv } from '../lib/env.ts';
+import { die, ok, step } from '../lib/output.ts';
+import { runApps } from './run-apps.ts';
 
 const args = new Set(process.argv.slice(2));
 const env = loadScriptsEnv('up');

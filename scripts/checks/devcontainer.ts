@@ -1,8 +1,8 @@
 // `make devcontainer-check`: validates .devcontainer/ without an engine, with Compose as the judge
 // of paths (see devcontainer/check.ts).
 import { findRepoRoot } from '@app/db/process-env';
+import { die, fail, ok } from '../lib/output.ts';
 import { checkDevcontainer } from './devcontainer/check.ts';
-import { die, fail, ok } from './lib/output.ts';
 
 const root = findRepoRoot();
 if (!root) die('no pnpm-workspace.yaml above this folder: run it from the repository');

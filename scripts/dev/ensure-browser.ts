@@ -3,7 +3,7 @@ import {
   findPlaywrightChromium,
   findSystemChromium,
   HOW_TO_GET_A_BROWSER,
-} from '../apps/web/e2e/support/find-browser.ts';
+} from '../../apps/web/e2e/support/find-browser.ts';
 
 /**
  * Run by `make setup` after installing dependencies: the browser tests need a Chromium. A system

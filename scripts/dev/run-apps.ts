@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { bold, cyan, dim, green, magenta, red } from './output.ts';
+import { bold, cyan, dim, green, magenta, red } from '../lib/output.ts';
 
 type App = {
   name: string;

@@ -29,7 +29,11 @@ DEPS := node_modules/.install-stamp
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@# Colour only a terminal; FORCE_COLOR (not 0) forces it, NO_COLOR turns it off (as scripts/lib/output.ts).
+	@c=''; r=''; \
+	if [ -n "$$FORCE_COLOR" ]; then [ "$$FORCE_COLOR" = 0 ] || { c='\033[36m'; r='\033[0m'; }; \
+	elif [ -z "$$NO_COLOR" ] && [ -t 1 ]; then c='\033[36m'; r='\033[0m'; fi; \
+	awk -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-20s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
 
 $(PNPM_STAMP):
 	@command -v npm >/dev/null 2>&1 || { echo "✗ npm not found: install Node.js $$(cat .nvmrc) (it brings npm), then retry"; exit 1; }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { bold, cyan, dim, green, magenta, red } from '../lib/output.ts';
+import { bold, colorEnabled, cyan, dim, green, magenta, red } from '../lib/output.ts';
 
 type App = {
   name: string;
@@ -35,7 +35,9 @@ export function runApps(options: { port: number; healthUrls: string[] }): Promis
       cwd: app.cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: String(options.port), FORCE_COLOR: '1' },
+      // The children write into our pipe, so they cannot see the terminal: tell them whether the
+      // lines they produce end up coloured (ours do only on a TTY, or with FORCE_COLOR/NO_COLOR).
+      env: { ...process.env, PORT: String(options.port), FORCE_COLOR: colorEnabled() ? '1' : '0' },
     });
     children.set(app.name, child);
     const prefix = app.paint(`${app.name.padEnd(6)} │`);

@@ -17,9 +17,16 @@ import {
   upsertContact,
 } from '@app/worker/testing/bench';
 import { Queue, Worker } from 'bullmq';
+import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, step } from '../lib/output.ts';
 import { fmt, scratchDatabase } from './lib.ts';
+
+commandArgs({
+  usage: 'make bench-jobs',
+  summary: 'Jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert).',
+  options: {},
+});
 
 const NOOP_JOBS = Number(process.env.BENCH_NOOP_JOBS ?? 20_000);
 const UPSERT_JOBS = Number(process.env.BENCH_UPSERT_JOBS ?? 10_000);

@@ -13,16 +13,20 @@ import { findRepoRoot } from '@app/db/process-env';
 import { freePort } from '@app/db/testing/processes';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, die, dim, fail, ok, step } from '../lib/output.ts';
 
 const HEALTHY_TIMEOUT_MS = 600_000;
-const args = new Set(process.argv.slice(2));
-for (const arg of args) {
-  if (arg !== '--cold' && arg !== '--notice')
-    die(`unknown argument ${arg}`, 'usage: make bench-setup [ARGS="--cold --notice"]');
-}
-const cold = args.has('--cold');
+const { values: args } = commandArgs({
+  usage: 'make bench-setup [ARGS="--cold --notice"]',
+  summary: 'Time a fresh clone → make setup → make up until web and worker answer 200.',
+  options: {
+    cold: { type: 'boolean', description: 'an empty pnpm store, so every package downloads' },
+    notice: { type: 'boolean', description: 'also print the figures as GitHub Actions notices' },
+  },
+});
+const cold = args.cold;
 
 const env = loadScriptsEnv('bench-setup');
 const root =
@@ -105,7 +109,7 @@ try {
       `  ${group.name.padEnd(46)} ${String(group.count).padStart(2)} process(es) ${mb(group.rssKb).padStart(6)} MB ${group.cpu < 1 ? '  <1' : String(Math.round(group.cpu)).padStart(4)} s CPU`,
     );
   }
-  if (args.has('--notice')) {
+  if (args.notice) {
     const rss = summarize(tree).reduce((sum, g) => sum + g.rssKb, 0);
     console.log(
       `::notice title=Fresh clone to healthy::${figures.map((f) => `${f.label}: ${f.seconds.toFixed(1)} s`).join('; ')}; total ${total.toFixed(1)} s; processes ${mb(rss)} MB`,

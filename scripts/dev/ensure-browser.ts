@@ -4,7 +4,14 @@ import {
   findSystemChromium,
   HOW_TO_GET_A_BROWSER,
 } from '../../apps/web/e2e/support/find-browser.ts';
+import { commandArgs } from '../lib/args.ts';
 import { ok, step, warn } from '../lib/output.ts';
+
+commandArgs({
+  usage: 'make setup (runs this)',
+  summary: "Find a Chromium for the browser tests, or install Playwright's once.",
+  options: {},
+});
 
 /**
  * Run by `make setup` after installing dependencies: the browser tests need a Chromium. A system

@@ -16,6 +16,7 @@ import postgres from 'postgres';
 import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, die, dim, fail, ok, step } from '../lib/output.ts';
+import { answersOk, pollUntil, within } from '../lib/poll.ts';
 
 const HEALTHY_TIMEOUT_MS = 600_000;
 const { values: args } = commandArgs({
@@ -120,7 +121,7 @@ try {
   step('stopping make up as Ctrl-C does (SIGINT to its process group)');
   const stoppedAt = performance.now();
   process.kill(-upPid, 'SIGINT');
-  const code = await Promise.race([upExited, sleep(30_000).then(() => 'timeout' as const)]);
+  const code = await within(upExited, 30_000);
   // Processes may take a moment to go after make returns; only what outlives 5 s counts as left.
   for (
     let i = 0;
@@ -207,28 +208,22 @@ function timed(command: string, commandArgs: string[], cwd: string): Promise<num
 
 async function waitFor200(urls: string[], exited: Promise<number | null>, timeoutMs: number) {
   const firstOk = new Map<string, number>();
-  let upCode: number | null | undefined;
-  void exited.then((code) => {
-    upCode = code;
-  });
-  const deadline = performance.now() + timeoutMs;
-  while (firstOk.size < urls.length) {
-    if (upCode !== undefined)
-      throw new Error(`make up exited (code ${upCode}) before both answered 200`);
-    if (performance.now() > deadline)
-      throw new Error(
-        `not healthy within ${timeoutMs / 1000} s: ${urls.filter((u) => !firstOk.has(u)).join(', ')}`,
-      );
-    for (const url of urls) {
-      if (firstOk.has(url)) continue;
-      const answered = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (answered) firstOk.set(url, performance.now());
-    }
-    await sleep(250);
-  }
+  // make up dying ends the wait at once, with its exit code instead of a timeout.
+  const upDied = new AbortController();
+  void exited.then((code) =>
+    upDied.abort(new Error(`make up exited (code ${code}) before both answered 200`)),
+  );
+  await pollUntil(
+    async (signal) => {
+      for (const url of urls) {
+        if (!firstOk.has(url) && (await answersOk(url, signal)))
+          firstOk.set(url, performance.now());
+      }
+      if (firstOk.size === urls.length) return true;
+      throw new Error(`waiting for ${urls.filter((u) => !firstOk.has(u)).join(', ')}`);
+    },
+    { what: 'web and worker health', timeoutMs, signal: upDied.signal },
+  );
   return firstOk;
 }
 

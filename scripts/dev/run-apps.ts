@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { bold, colorEnabled, cyan, dim, green, magenta, red } from '../lib/output.ts';
+import { answersOk, pollUntil } from '../lib/poll.ts';
 
 type App = {
   name: string;
@@ -84,19 +85,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function announceWhenReady(urls: string[]) {
   const started = Date.now();
-  const deadline = started + 180_000;
   const pending = new Set(urls);
-  while (pending.size > 0 && Date.now() < deadline) {
-    for (const url of pending) {
-      const ready = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) pending.delete(url);
-    }
-    if (pending.size > 0) await sleep(500);
+  try {
+    await pollUntil(
+      async (signal) => {
+        for (const url of pending) if (await answersOk(url, signal)) pending.delete(url);
+        return pending.size === 0;
+      },
+      { what: 'web and worker', timeoutMs: 180_000, intervalMs: 500 },
+    );
+  } catch {
+    return; // Their own log lines say why; the banner is only for the happy path.
   }
-  if (pending.size > 0) return;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(green(bold(`✓ ready in ${seconds} s: ${urls.join(', ')} answer 200`)));
 }

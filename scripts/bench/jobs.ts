@@ -20,6 +20,7 @@ import { Queue, Worker } from 'bullmq';
 import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, step } from '../lib/output.ts';
+import { unlinkMatching } from '../lib/redis.ts';
 import { fmt, scratchDatabase } from './lib.ts';
 
 commandArgs({
@@ -170,13 +171,6 @@ try {
   await database.drop();
   const { Redis } = await import('ioredis');
   const redis = new Redis(env.REDIS_URL);
-  for (const prefix of prefixes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  for (const prefix of prefixes) await unlinkMatching(redis, `${prefix}:*`);
   redis.disconnect();
 }

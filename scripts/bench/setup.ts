@@ -17,6 +17,7 @@ import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, die, dim, fail, ok, step } from '../lib/output.ts';
 import { answersOk, pollUntil, within } from '../lib/poll.ts';
+import { unlinkMatching } from '../lib/redis.ts';
 
 const HEALTHY_TIMEOUT_MS = 600_000;
 const { values: args } = commandArgs({
@@ -174,12 +175,7 @@ async function cleanUp() {
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkMatching(redis, `${id}:*`);
   } finally {
     redis.disconnect();
   }

@@ -1,4 +1,5 @@
-// `make bench-setup`: what a newcomer waits for, measured. Clones this repository (its committed
+// `make bench-setup` (~320 lines: clone, time, sample, stop, find leftovers, clean up, in the
+// order they run): what a newcomer waits for, measured. Clones this repository (its committed
 // HEAD) into a temporary folder, runs `make setup`, then `make up` until the web app's
 // /api/health and the worker's /readyz answer 200, samples the processes' memory and CPU with
 // `ps`, stops `make up` the way Ctrl-C does and checks that no process is left. The run uses

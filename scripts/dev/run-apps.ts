@@ -61,8 +61,11 @@ export function runApps(options: { port: number; healthUrls: string[] }): Promis
     stopping = true;
     console.log(dim('stopping web and worker…'));
     for (const child of children.values()) kill(child, 'SIGTERM');
-    const deadline = Date.now() + 15_000;
-    while (children.size > 0 && Date.now() < deadline) await sleep(100);
+    await pollUntil(() => children.size === 0, {
+      what: 'web and worker to stop',
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    }).catch(() => {}); // whatever is left gets SIGKILL below
     for (const child of children.values()) kill(child, 'SIGKILL');
     process.exit(exitCode);
   }
@@ -80,8 +83,6 @@ function kill(child: ChildProcess, signal: NodeJS.Signals) {
     // The group is already gone.
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function announceWhenReady(urls: string[]) {
   const started = Date.now();

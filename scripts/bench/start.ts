@@ -12,13 +12,20 @@ import {
   startCommand,
   waitFor200,
 } from '../deploy/testing/image-commands.ts';
+import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, ok, step } from '../lib/output.ts';
 
 const RUNS = 5;
 const env = loadScriptsEnv('bench-start');
 
-if (!process.argv.includes('--no-build')) {
+const { values: args } = commandArgs({
+  usage: 'make bench-start [ARGS=--no-build]',
+  summary: 'Sizes of the web/worker image payloads and their start-to-healthy times.',
+  options: { 'no-build': { type: 'boolean', description: 'reuse the last production build' } },
+});
+
+if (!args['no-build']) {
   step('building: next build (standalone) and the worker bundle');
   const t0 = performance.now();
   buildImages();

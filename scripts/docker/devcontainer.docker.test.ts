@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkDevcontainer } from '../devcontainer/check.ts';
+import { checkDevcontainer } from '../checks/devcontainer/check.ts';
 import { docker, repoRoot, run, testPrefix, usingStandIns } from './testing/docker.ts';
 
 // The devcontainer as VS Code and Codespaces open it: the Dev Containers CLI the repository pins

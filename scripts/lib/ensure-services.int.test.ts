@@ -33,7 +33,7 @@ async function runServices(extraEnv: Record<string, string>) {
   const database = `test_${runId}_services_${created.length}`;
   created.push(database);
 
-  const result = spawnSync('pnpm', ['exec', 'tsx', 'scripts/up.ts', '--no-apps'], {
+  const result = spawnSync('pnpm', ['exec', 'tsx', 'scripts/dev/up.ts', '--no-apps'], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 60_000,

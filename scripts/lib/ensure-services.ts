@@ -10,7 +10,8 @@ import {
 } from './docker.ts';
 import type { ScriptsEnv } from './env.ts';
 import { die, dieWith, ok, step } from './output.ts';
-import { portInUse, probePostgres, probeRedis, where } from './services.ts';
+import { pollUntil, WaitTimeout } from './poll.ts';
+import { type ProbeResult, portInUse, probePostgres, probeRedis, where } from './services.ts';
 
 /**
  * Makes Postgres and Redis available: from docker compose when an engine answers, otherwise the
@@ -78,31 +79,43 @@ async function expectReachable(env: ScriptsEnv, context: string) {
  * The wait covers a devcontainer that is still starting them.
  */
 async function waitForExisting(env: ScriptsEnv, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
   step(
     `SERVICES=existing: waiting for Postgres at ${where(env.DATABASE_URL)} and Redis at ${where(env.REDIS_URL)}`,
   );
-  for (;;) {
-    const [pg, redis] = await Promise.all([
-      probePostgres(env.DATABASE_URL),
-      probeRedis(env.REDIS_URL),
-    ]);
-    if (pg.ok && redis.ok) {
-      ok(`Postgres ${pg.version} and Redis ${redis.version} are healthy (SERVICES=existing)`);
-      return;
-    }
-    if (Date.now() > deadline) {
-      const missing = [
-        pg.ok ? undefined : `Postgres at ${where(env.DATABASE_URL)} (${pg.error})`,
-        redis.ok ? undefined : `Redis at ${where(env.REDIS_URL)} (${redis.error})`,
-      ].filter(Boolean);
-      die(
-        `SERVICES=existing, but after ${timeoutMs / 1000} s nothing answers at ${missing.join(' and ')}`,
-        'in the devcontainer: rebuild it (Dev Containers: Rebuild Container); elsewhere: start the servers or unset SERVICES',
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  let last: Awaited<ReturnType<typeof probeBoth>> | undefined;
+  try {
+    const { pg, redis } = await pollUntil(
+      async () => {
+        last = await probeBoth(env);
+        const { pg, redis } = last;
+        return pg.ok && redis.ok ? { pg, redis } : undefined;
+      },
+      { what: 'Postgres and Redis', timeoutMs, intervalMs: 1000 },
+    );
+    ok(`Postgres ${pg.version} and Redis ${redis.version} are healthy (SERVICES=existing)`);
+  } catch (error) {
+    if (!(error instanceof WaitTimeout)) throw error;
+    const fault = (probe?: ProbeResult) =>
+      !probe ? 'no answer' : probe.ok ? undefined : probe.error;
+    const pgFault = fault(last?.pg);
+    const redisFault = fault(last?.redis);
+    const missing = [
+      pgFault && `Postgres at ${where(env.DATABASE_URL)} (${pgFault})`,
+      redisFault && `Redis at ${where(env.REDIS_URL)} (${redisFault})`,
+    ].filter(Boolean);
+    die(
+      `SERVICES=existing, but after ${timeoutMs / 1000} s nothing answers at ${missing.join(' and ')}`,
+      'in the devcontainer: rebuild it (Dev Containers: Rebuild Container); elsewhere: start the servers or unset SERVICES',
+    );
   }
+}
+
+async function probeBoth(env: ScriptsEnv) {
+  const [pg, redis] = await Promise.all([
+    probePostgres(env.DATABASE_URL),
+    probeRedis(env.REDIS_URL),
+  ]);
+  return { pg, redis };
 }
 
 type Problem = { message: string; fix: string };

@@ -1,4 +1,20 @@
-const color = process.stdout.isTTY && !process.env.NO_COLOR;
+/**
+ * Whether to colour a stream: FORCE_COLOR (anything but "0") forces it on, FORCE_COLOR=0 or a
+ * non-empty NO_COLOR turns it off, otherwise only a terminal gets colour. `make help` applies the
+ * same rule in shell, so a pipe or a log file never receives escape codes.
+ */
+export function colorEnabled(
+  stream: { isTTY?: boolean } = process.stdout,
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  // Read here rather than through an env module: output must work before any env is validated.
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0';
+  if (env.NO_COLOR) return false;
+  return stream.isTTY === true;
+}
+
+const color = colorEnabled();
 const paint = (code: number) => (text: string) =>
   color ? `\u001b[${code}m${text}\u001b[0m` : text;
 

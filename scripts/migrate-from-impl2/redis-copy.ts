@@ -1,3 +1,5 @@
+// ~290 lines: copy, census and compare of every Redis type plus BullMQ counts belong together,
+// since the comparison must read keys exactly as the copy wrote them.
 import { Redis } from 'ioredis';
 import { createProgress } from './progress.ts';
 

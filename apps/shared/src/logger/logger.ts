@@ -32,7 +32,8 @@ export function createLogger(options: LogOptions): Logger {
     hooks: { streamWrite: scrub },
   };
   if (options.format === 'pretty') {
-    const stream = pretty({ colorize: true, sync: true, ignore: 'pid,hostname,app,version' });
+    // pino-pretty colours only a terminal and honours NO_COLOR/FORCE_COLOR (run-apps passes them).
+    const stream = pretty({ sync: true, ignore: 'pid,hostname,app,version' });
     return pino(settings, stream);
   }
   return options.stream ? pino(settings, options.stream) : pino(settings);

@@ -1,3 +1,5 @@
+// ~320 lines: one check per thing a devcontainer gets wrong (paths as Compose resolves them,
+// services, ports, volumes, make targets), each with its own message; compose-model.ts parses.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

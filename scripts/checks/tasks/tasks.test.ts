@@ -11,7 +11,7 @@ import {
   taskStatus,
 } from './task-files.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 const { tasks, problems } = loadTasks(root);
 const expectedIds = [
   ...Array.from({ length: 15 }, (_, i) => `1.${i + 1}`),

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkDevcontainer as checkDevcontainerWith, makeTargetsIn } from './check.ts';
 import type { ComposeOptions } from './compose-model.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
 // Everything the devcontainer names; the check must not need anything else.
 const copied = ['.devcontainer', 'docker-compose.yml', 'Makefile', '.env.example', 'package.json'];
 

@@ -1,8 +1,16 @@
 // `make devcontainer-check`: validates .devcontainer/ without an engine, with Compose as the judge
 // of paths (see devcontainer/check.ts).
+
 import { findRepoRoot } from '@app/db/process-env';
+import { commandArgs } from '../lib/args.ts';
+import { die, fail, ok } from '../lib/output.ts';
 import { checkDevcontainer } from './devcontainer/check.ts';
-import { die, fail, ok } from './lib/output.ts';
+
+commandArgs({
+  usage: 'make devcontainer-check',
+  summary: 'Check .devcontainer without an engine: paths, services, ports, make targets.',
+  options: {},
+});
 
 const root = findRepoRoot();
 if (!root) die('no pnpm-workspace.yaml above this folder: run it from the repository');

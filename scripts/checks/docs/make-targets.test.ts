@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { makeTargets } from '../devcontainer/check.ts';
 import { docFiles, makeTargetsInCode, makeTargetsInMarkdown, readDoc } from './markdown.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 
 /** The targets `make help` lists: what a user sees, so what the docs may promise. */
 function helpTargets(): Set<string> {

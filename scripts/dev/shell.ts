@@ -1,11 +1,17 @@
 // `make psql` / `make redis-cli`: the local client on the URL from .env, or the one inside the
 // compose container when the client is not installed on this machine.
 import { spawnSync } from 'node:child_process';
-import { dockerStatus } from './lib/docker.ts';
-import { loadScriptsEnv } from './lib/env.ts';
-import { die } from './lib/output.ts';
+import { commandArgs } from '../lib/args.ts';
+import { dockerStatus } from '../lib/docker.ts';
+import { loadScriptsEnv } from '../lib/env.ts';
+import { die } from '../lib/output.ts';
 
-const tool = process.argv[2];
+const { positional: tool } = commandArgs({
+  usage: 'make psql | make redis-cli',
+  summary: "Open psql or redis-cli on .env's DATABASE_URL / REDIS_URL (or the compose service).",
+  options: {},
+  positional: { name: 'TOOL', description: 'the shell to open', values: ['psql', 'redis-cli'] },
+});
 const env = loadScriptsEnv(tool ?? 'shell');
 
 const plans: Record<string, { local: string[]; compose: string[] }> = {
@@ -20,7 +26,7 @@ const plans: Record<string, { local: string[]; compose: string[] }> = {
 };
 
 const plan = tool ? plans[tool] : undefined;
-if (!plan) die(`usage: shell.ts psql|redis-cli`);
+if (!plan) die('which shell? run make psql or make redis-cli');
 
 const [command = '', ...args] = plan.local;
 const local = spawnSync(command, args, { stdio: 'inherit' });

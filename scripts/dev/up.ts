@@ -2,15 +2,23 @@
 // two (`--apps-only`); `make services` stops after migrating (`--no-apps`).
 import { describeDbError } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
-import { ensureServices } from './lib/ensure-services.ts';
-import { loadScriptsEnv } from './lib/env.ts';
-import { die, ok, step } from './lib/output.ts';
-import { runApps } from './lib/run-apps.ts';
+import { commandArgs } from '../lib/args.ts';
+import { ensureServices } from '../lib/ensure-services.ts';
+import { loadScriptsEnv } from '../lib/env.ts';
+import { die, ok, step } from '../lib/output.ts';
+import { runApps } from './run-apps.ts';
 
-const args = new Set(process.argv.slice(2));
+const { values: args } = commandArgs({
+  usage: 'make up | make dev | make services',
+  summary: 'Start Postgres and Redis, migrate, then run web and worker in the foreground.',
+  options: {
+    'apps-only': { type: 'boolean', description: 'skip services and migrations (make dev)' },
+    'no-apps': { type: 'boolean', description: 'stop after migrating (make services)' },
+  },
+});
 const env = loadScriptsEnv('up');
 
-if (!args.has('--apps-only')) {
+if (!args['apps-only']) {
   await ensureServices(env);
   step('applying database migrations');
   try {
@@ -22,7 +30,7 @@ if (!args.has('--apps-only')) {
   }
 }
 
-if (!args.has('--no-apps')) {
+if (!args['no-apps']) {
   step(`starting web (http://localhost:${env.PORT}) and worker; Ctrl-C stops both`);
   await runApps({
     port: env.PORT,

@@ -7,22 +7,24 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { z } from 'zod';
+import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
-import { bold, die, fail, ok, step } from '../lib/output.ts';
-import { connectionArgs } from './pg-tools.ts';
-import { formatBytes } from './progress.ts';
-import { type RedisServer, runTool, startRedis } from './testing.ts';
-import { withDatabase } from './urls.ts';
+import { bold, fail, ok, step } from '../lib/output.ts';
+import { connectionArgs } from '../migrate-from-impl2/pg-tools.ts';
+import { formatBytes } from '../migrate-from-impl2/progress.ts';
+import { type RedisServer, runTool, startRedis } from '../migrate-from-impl2/testing.ts';
+import { withDatabase } from '../migrate-from-impl2/urls.ts';
 
-const args = z
-  .object({
-    mb: z.coerce.number().int().min(10).max(20_000).default(1000),
-    keys: z.coerce.number().int().min(0).default(100_000),
-  })
-  .safeParse(Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('='))));
-if (!args.success) die('usage: bench.ts [--mb=1000] [--keys=100000]');
-const { mb, keys } = args.data;
+const { values: args } = commandArgs({
+  usage: 'make bench-migrate [ARGS="--mb 1000 --keys 100000"]',
+  summary:
+    'Time migrate-from-impl2 on a generated database and Redis next to plain pg_dump | pg_restore.',
+  options: {
+    mb: { type: 'number', min: 10, max: 20_000, default: 1000, description: 'database size in MB' },
+    keys: { type: 'number', min: 0, default: 100_000, description: 'Redis keys to copy' },
+  },
+});
+const { mb, keys } = args;
 
 const env = loadScriptsEnv('bench-migrate');
 const id = randomBytes(3).toString('hex');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { docFiles, headingAnchors, markdownLinks, readDoc } from './markdown.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 
 /** Relative links that lead nowhere: a missing file, or a heading the target does not have. */
 function brokenLinks(file: string): string[] {

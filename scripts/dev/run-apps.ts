@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { bold, cyan, dim, green, magenta, red } from './output.ts';
+import { bold, colorEnabled, cyan, dim, green, magenta, red } from '../lib/output.ts';
+import { answersOk, pollUntil } from '../lib/poll.ts';
 
 type App = {
   name: string;
@@ -35,7 +36,9 @@ export function runApps(options: { port: number; healthUrls: string[] }): Promis
       cwd: app.cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: String(options.port), FORCE_COLOR: '1' },
+      // The children write into our pipe, so they cannot see the terminal: tell them whether the
+      // lines they produce end up coloured (ours do only on a TTY, or with FORCE_COLOR/NO_COLOR).
+      env: { ...process.env, PORT: String(options.port), FORCE_COLOR: colorEnabled() ? '1' : '0' },
     });
     children.set(app.name, child);
     const prefix = app.paint(`${app.name.padEnd(6)} │`);
@@ -58,8 +61,11 @@ export function runApps(options: { port: number; healthUrls: string[] }): Promis
     stopping = true;
     console.log(dim('stopping web and worker…'));
     for (const child of children.values()) kill(child, 'SIGTERM');
-    const deadline = Date.now() + 15_000;
-    while (children.size > 0 && Date.now() < deadline) await sleep(100);
+    await pollUntil(() => children.size === 0, {
+      what: 'web and worker to stop',
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    }).catch(() => {}); // whatever is left gets SIGKILL below
     for (const child of children.values()) kill(child, 'SIGKILL');
     process.exit(exitCode);
   }
@@ -78,23 +84,20 @@ function kill(child: ChildProcess, signal: NodeJS.Signals) {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function announceWhenReady(urls: string[]) {
   const started = Date.now();
-  const deadline = started + 180_000;
   const pending = new Set(urls);
-  while (pending.size > 0 && Date.now() < deadline) {
-    for (const url of pending) {
-      const ready = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) pending.delete(url);
-    }
-    if (pending.size > 0) await sleep(500);
+  try {
+    await pollUntil(
+      async (signal) => {
+        for (const url of pending) if (await answersOk(url, signal)) pending.delete(url);
+        return pending.size === 0;
+      },
+      { what: 'web and worker', timeoutMs: 180_000, intervalMs: 500 },
+    );
+  } catch {
+    return; // Their own log lines say why; the banner is only for the happy path.
   }
-  if (pending.size > 0) return;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(green(bold(`✓ ready in ${seconds} s: ${urls.join(', ')} answer 200`)));
 }

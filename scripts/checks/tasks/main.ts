@@ -2,11 +2,13 @@
 // command once, one after another), prints the roadmap with ✓/✗/manual, and rewrites the
 // generated block of docs/tasks/task-overview.md with the results and the date. Exits 1 when any
 // automated check fails. `ARGS="--only 1.5,2.11"` runs a subset and leaves the overview alone.
+
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRepoRoot } from '@app/db/process-env';
-import { bold, die, dim, fail, green, ok, red, step, yellow } from '../lib/output.ts';
+import { commandArgs } from '../../lib/args.ts';
+import { bold, die, dim, fail, green, ok, red, step, yellow } from '../../lib/output.ts';
 import { parseOverview, renderBlock, runInfoLine, runningLine } from './overview.ts';
 import { runCommand } from './run-command.ts';
 import { checkCommand, loadTasks, OVERVIEW_FILE, type Status, taskStatus } from './task-files.ts';
@@ -15,7 +17,20 @@ const LOG_FILE = 'test-results/tasks/make-tasks.log';
 
 const root =
   findRepoRoot() ?? die('no pnpm-workspace.yaml above this folder: run it from the repository');
-const options = parseArgs(process.argv.slice(2));
+const { values: args } = commandArgs({
+  usage: 'make tasks [ARGS="--only 1.5,2.11 --timeout 600"]',
+  summary:
+    "Run every task's verification commands (docs/tasks), print ✓/✗/manual, update the overview.",
+  options: {
+    only: { type: 'string', placeholder: 'IDS', description: 'comma-separated task ids to run' },
+    timeout: { type: 'number', min: 1, default: 600, description: 'seconds allowed per command' },
+  },
+});
+const only = args.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const options = { only: only ? new Set(only) : undefined, timeoutSeconds: args.timeout };
 
 const { tasks, problems } = loadTasks(root);
 for (const task of tasks) problems.push(...task.commands.flatMap((c) => checkCommand(root, c)));
@@ -98,33 +113,6 @@ function writeOverview(statuses: Map<string, Status>, checked: string) {
   if ('error' in overview) die(`${OVERVIEW_FILE}: ${overview.error}`);
   const block = renderBlock(tasks, statuses, checked);
   writeFileSync(overviewFile, `${overview.before}${block}${overview.after}`);
-}
-
-function parseArgs(args: string[]) {
-  let only: Set<string> | undefined;
-  let timeoutSeconds = 600;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = args[i + 1];
-    if (arg === '--only' && value) {
-      only = new Set(
-        value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      );
-      i++;
-    } else if (arg === '--timeout' && value && Number(value) > 0) {
-      timeoutSeconds = Number(value);
-      i++;
-    } else {
-      die(
-        `unknown argument ${arg}`,
-        'usage: make tasks [ARGS="--only 1.5,2.11 --timeout <seconds per command>"]',
-      );
-    }
-  }
-  return { only, timeoutSeconds };
 }
 
 /** The commit the checks ran on, flagged when tracked files differed from it. */

@@ -3,10 +3,17 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EnvError, parseEnv } from '@app/db/config';
 import { loadRootDotenv } from '@app/db/process-env';
-import { dockerStatus } from './lib/docker.ts';
-import { type ScriptsEnv, scriptsEnvSchema } from './lib/env.ts';
-import { bold, fail, ok, warn } from './lib/output.ts';
-import { portInUse, probePostgres, probeRedis, where } from './lib/services.ts';
+import { commandArgs } from '../lib/args.ts';
+import { dockerStatus } from '../lib/docker.ts';
+import { type ScriptsEnv, scriptsEnvSchema } from '../lib/env.ts';
+import { bold, fail, ok, warn } from '../lib/output.ts';
+import { portInUse, probePostgres, probeRedis, where } from '../lib/services.ts';
+
+commandArgs({
+  usage: 'make doctor',
+  summary: 'Check tools, ports, .env and services; the fix beside each problem.',
+  options: {},
+});
 
 let failures = 0;
 const bad = (text: string, fix: string) => {

@@ -18,8 +18,8 @@ PLAYWRIGHT := pnpm --filter @app/web exec playwright test
 ARGS ?=
 
 # Dependencies are (re)installed when missing or when a manifest or the lockfile changed.
-MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml apps/web/package.json \
-	apps/worker/package.json db/package.json scripts/package.json
+MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml $(wildcard apps/*/package.json) \
+	db/package.json scripts/package.json
 DEPS := node_modules/.install-stamp
 
 .PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
@@ -69,13 +69,13 @@ down: ## Stop the compose services (keeps their data)
 	@if docker info >/dev/null 2>&1; then docker compose down; else echo "! no Docker engine: nothing to stop (services from .env are not managed here)"; fi
 
 migrate: setup ## Apply committed migrations (creates the database if missing)
-	@pnpm --filter @app/db -s migrate
+	@pnpm --filter @app/worker -s migrate
 
 db-generate: setup ## Generate a SQL migration from changes to db/src/schema.ts
 	@cd db && pnpm exec drizzle-kit generate $(if $(NAME),--name $(NAME),)
 
 seed: migrate ## Upsert demo contacts (safe to repeat)
-	@pnpm --filter @app/db -s seed
+	@$(TSX) scripts/dev/seed.ts
 
 test: setup ## Run every test: unit, integration (real Postgres/Redis), browser
 	@pnpm exec vitest run --project unit --project integration

@@ -29,7 +29,7 @@ export default defineConfig({
           include: sources.map((dir) => `${dir}/*.int.test.ts`),
           exclude: ignored,
           environment: 'node',
-          globalSetup: ['db/testing/global-setup.ts'],
+          globalSetup: ['scripts/lib/test-env.global-setup.ts', 'db/testing/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // Separate processes: tests spawn and kill workers, and a crash must not take others down.

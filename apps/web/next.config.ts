@@ -1,34 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadEnvConfig } from '@next/env';
+import { loadEnvFiles, resolveVersion } from '@app/shared/env/node';
 import type { NextConfig } from 'next';
 import { PROXIED_BODY_MAX_BYTES } from './src/server/body-limits';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-// Development and `next start`: the repository's one .env (the same file the worker and the
-// scripts read), and the checkout's commit as the version. Done here, at config time, so the
-// server code never walks the file system; the standalone server does not run this file and
-// gets both from the container's environment.
-loadEnvConfig(root, process.env.NODE_ENV !== 'production', {
-  info: () => {},
-  error: console.error,
-});
-process.env.APP_VERSION ??= gitHead();
-
-function gitHead(): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-      .toString()
-      .trim();
-  } catch {
-    return undefined;
-  }
-}
+// Development and `next start`: the repository's env files, read by the loader every process
+// uses (the worker and the scripts too), and the checkout's commit as the version. Done here, at
+// config time, so the server code never walks the file system; the standalone server does not
+// run this file and gets both from the container's environment.
+loadEnvFiles(root);
+process.env.APP_VERSION = resolveVersion(process.env.APP_VERSION, root);
 
 const config: NextConfig = {
   // A self-contained server for the production image (apps/web/Dockerfile).

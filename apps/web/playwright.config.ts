@@ -76,7 +76,7 @@ export default defineConfig({
       name: 'worker',
       cwd: path.resolve(webDir, '../worker'),
       // Migrating first is what the worker image does too; it also creates the run's database.
-      command: 'pnpm --filter @app/db -s migrate && pnpm exec tsx src/main.ts',
+      command: 'pnpm --filter @app/worker -s migrate && pnpm exec tsx src/main.ts',
       url: `http://127.0.0.1:${run.workerHealthPort}/readyz`,
       env: {
         ...services,

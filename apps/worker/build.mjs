@@ -7,7 +7,7 @@ import { cp } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { main: 'src/main.ts', migrate: '../../db/src/cli/migrate.ts' },
+  entryPoints: { main: 'src/main.ts', migrate: 'src/migrate-command.ts' },
   outdir,
   bundle: true,
   platform: 'node',
@@ -15,9 +15,17 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   logLevel: 'info',
-  // CommonJS dependencies inside an ESM bundle still call require().
+  // CommonJS dependencies inside an ESM bundle still call require(), and some (@next/env's
+  // bundle) read __dirname.
   banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { dirname as __pathDirname } from 'node:path';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+      'const require = __createRequire(import.meta.url);',
+      'const __filename = __fileURLToPath(import.meta.url);',
+      'const __dirname = __pathDirname(__filename);',
+    ].join(' '),
   },
 });
 await cp('../../db/migrations', `${outdir}/migrations`, { recursive: true });

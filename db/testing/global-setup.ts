@@ -6,13 +6,12 @@ import './provided-context.ts';
 import { resolveTestServices, withDatabase } from './services.ts';
 
 /**
- * Once per `vitest run` of the integration project: find Postgres and Redis, migrate a template
+ * Once per `vitest run` of the integration project (after scripts/lib/test-env.global-setup.ts
+ * has read the env files): find Postgres and Redis, migrate a template
  * database, and hand the URLs to the test workers. Each worker then clones the template into a
  * database of its own (see worker-setup.ts). Everything is dropped afterwards.
  */
 export default async function setup(project: TestProject) {
-  const { loadRootDotenv } = await import('../src/process-env.ts');
-  loadRootDotenv();
   const services = await resolveTestServices(process.env);
   // A short random id keeps concurrent runs (two terminals, CI retries) apart.
   const runId = randomBytes(3).toString('hex');

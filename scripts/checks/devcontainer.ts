@@ -1,7 +1,7 @@
 // `make devcontainer-check`: validates .devcontainer/ without an engine, with Compose as the judge
 // of paths (see devcontainer/check.ts).
 
-import { findRepoRoot } from '@app/db/process-env';
+import { findRepoRoot } from '@app/shared/env/node';
 import { commandArgs } from '../lib/args.ts';
 import { die, fail, ok } from '../lib/output.ts';
 import { checkDevcontainer } from './devcontainer/check.ts';

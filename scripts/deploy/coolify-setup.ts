@@ -2,7 +2,7 @@
 // applications need (topology.ts), and prints what it changed. Idempotent: a second run changes
 // nothing. Secrets are created once (never overwritten, never printed).
 import { randomBytes } from 'node:crypto';
-import { loadEnvOrExit } from '@app/db/process-env';
+import { loadEnvOrExit } from '@app/shared/env/node';
 import { z } from 'zod';
 import { dim, fail, ok, step } from '../lib/output.ts';
 import { CoolifyError, createCoolifyClient } from './coolify-client.ts';

@@ -1,4 +1,4 @@
-import { loadEnvOrExit, resolveVersion } from '@app/db/process-env';
+import { loadEnvOrExit, resolveVersion } from '@app/shared/env/node';
 import { z } from 'zod';
 import { MAX_WORKER_APPS } from './budget.ts';
 

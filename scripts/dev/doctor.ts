@@ -1,8 +1,8 @@
 // `make doctor`: one ✓/✗ line per check with the fix beside each ✗; exits 1 if any ✗.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { EnvError, parseEnv } from '@app/db/config';
-import { loadRootDotenv } from '@app/db/process-env';
+import { EnvError, parseEnv } from '@app/shared/env';
+import { loadRootEnv } from '@app/shared/env/node';
 import { commandArgs } from '../lib/args.ts';
 import { dockerStatus } from '../lib/docker.ts';
 import { type ScriptsEnv, scriptsEnvSchema } from '../lib/env.ts';
@@ -45,7 +45,7 @@ else if (pnpm.stdout.trim() !== wantedPnpm)
 else ok(`pnpm ${wantedPnpm}`);
 
 // .env
-loadRootDotenv();
+loadRootEnv();
 let env: ScriptsEnv | undefined;
 try {
   env = parseEnv(scriptsEnvSchema, process.env);

@@ -1,5 +1,5 @@
-import { port, postgresUrl, redisUrl } from '@app/db/config';
-import { loadEnvOrExit } from '@app/db/process-env';
+import { port, postgresUrl, redisUrl } from '@app/shared/env';
+import { loadEnvOrExit } from '@app/shared/env/node';
 import { z } from 'zod';
 
 /** What the developer scripts (up, dev, doctor) read from .env. */

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { postgresUrl, redisUrl } from '@app/db/config';
+import { postgresUrl, redisUrl } from '@app/shared/env';
 import { z } from 'zod';
 
 export const helpText = `make migrate-from-impl2 [ARGS="…"]: copy the Postgres database and Redis data of an

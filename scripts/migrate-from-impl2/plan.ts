@@ -4,8 +4,8 @@
 // target, an older server) carries its own message and fix; they read best beside their check.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { port } from '@app/db/config';
-import { findRepoRoot } from '@app/db/process-env';
+import { port } from '@app/shared/env';
+import { findRepoRoot } from '@app/shared/env/node';
 import type { Redis } from 'ioredis';
 import { ensureServices } from '../lib/ensure-services.ts';
 import { bold, die, dim, ok, step } from '../lib/output.ts';

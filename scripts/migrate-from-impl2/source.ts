@@ -1,4 +1,4 @@
-import { postgresUrl, redisUrl } from '@app/db/config';
+import { postgresUrl, redisUrl } from '@app/shared/env';
 import { MultipassError, pickVmAddress, vmInfo } from './multipass.ts';
 import { hostOf, withHost } from './urls.ts';
 

@@ -1,4 +1,4 @@
-import { EnvError, parseEnv } from '@app/db/config';
+import { EnvError, parseEnv } from '@app/shared/env';
 import { describe, expect, it } from 'vitest';
 import { webEnvSchema } from './env';
 

@@ -1,3 +1,4 @@
+import { DEFAULT_IMPORT_MAX_BYTES } from '@app/shared/contracts/import-file-rules';
 import {
   logFormat,
   logLevel,
@@ -6,8 +7,7 @@ import {
   postgresUrl,
   queuePrefix,
   redisUrl,
-} from '@app/db/config';
-import { DEFAULT_IMPORT_MAX_BYTES } from '@app/shared/contracts/import-file-rules';
+} from '@app/shared/env';
 import { z } from 'zod';
 import { parseTrustedProxies } from './server/client-address.server';
 

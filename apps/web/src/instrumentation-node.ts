@@ -1,4 +1,4 @@
-import { EnvError } from '@app/db/config';
+import { EnvError } from '@app/shared/env';
 import { env } from './env';
 import { installClientAddress } from './server/client-address.server';
 import { connectServices, services } from './server/services.server';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scheduledJobs, workerEnvSchema } from './env.ts';
+import { jobSettingsShape, scheduledJobs, workerEnvSchema } from './env.ts';
 
 const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
 
@@ -23,5 +23,24 @@ describe('schedule settings follow from the job definitions', () => {
       expect(issuesOf({ [schedule.env]: 'daily' })).toEqual([schedule.env]);
       expect(workerEnvSchema.shape[schedule.env]?.parse(undefined)).toBe(schedule.default);
     }
+  });
+});
+
+describe('job settings follow from the job definitions', () => {
+  const names = Object.keys(jobSettingsShape);
+
+  it('lists every setting in .env.example with its default', () => {
+    expect(names).toEqual(
+      expect.arrayContaining(['IMPORT_BATCH_SIZE', 'IMPORT_FILE_RETENTION_DAYS']),
+    );
+    for (const name of names) {
+      const fallback = jobSettingsShape[name]?.parse(undefined);
+      expect(example.split('\n')).toContain(`${name}=${fallback}`);
+    }
+  });
+
+  it('are validated with the rest of the worker env', () => {
+    const issues = workerEnvSchema.safeParse({ IMPORT_BATCH_SIZE: 'many' }).error?.issues ?? [];
+    expect(issues.map((issue) => issue.path.join('.'))).toContain('IMPORT_BATCH_SIZE');
   });
 });

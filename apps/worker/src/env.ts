@@ -6,8 +6,8 @@ import {
   postgresUrl,
   queuePrefix,
   redisUrl,
-} from '@app/db/config';
-import { loadEnvOrExit } from '@app/db/process-env';
+} from '@app/shared/env';
+import { loadEnvOrExit } from '@app/shared/env/node';
 import { z } from 'zod';
 import { registry } from './jobs/registry.ts';
 
@@ -37,10 +37,6 @@ const baseEnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25_000),
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
-  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(5000),
-  IMPORT_BATCH_DELAY_MS: z.coerce.number().int().min(0).default(0),
-  IMPORT_FILE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
-  IMPORT_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: logLevel.default('info'),
   LOG_FORMAT: logFormat,
   APP_VERSION: z.string().optional(),
@@ -52,15 +48,26 @@ const baseEnvSchema = z.object({
     .transform((value) => value === 'true'),
 });
 
-// The schedule variables follow from the definitions, so adding a scheduled job edits no list here.
-export const workerEnvSchema = baseEnvSchema.extend(scheduleSettings);
+/** Every registered job's own settings (`settings` in its definition), by variable name. */
+export const jobSettingsShape = Object.assign(
+  {},
+  ...registry.map(({ definition }) => definition.settings ?? {}),
+) as Record<string, z.ZodType>;
 
-export type WorkerEnv = z.output<typeof baseEnvSchema> & { crons: Record<string, string> };
+// The schedule variables and the jobs' settings follow from the definitions, so adding a job
+// edits no list here.
+export const workerEnvSchema = baseEnvSchema.extend(scheduleSettings).extend(jobSettingsShape);
+
+export type WorkerEnv = z.output<typeof baseEnvSchema> & {
+  crons: Record<string, string>;
+  jobSettings: Record<string, unknown>;
+};
 
 /** The env, with every schedule's cron pattern (or `off`) in `crons` under its variable name. */
 function withCrons(env: Record<string, unknown>): WorkerEnv {
   const crons = Object.fromEntries(scheduledJobs.map((s) => [s.env, String(env[s.env])]));
-  return { ...(env as z.output<typeof baseEnvSchema>), crons };
+  const jobSettings = Object.fromEntries(Object.keys(jobSettingsShape).map((k) => [k, env[k]]));
+  return { ...(env as z.output<typeof baseEnvSchema>), crons, jobSettings };
 }
 
 export const loadWorkerEnv = (): WorkerEnv => withCrons(loadEnvOrExit('worker', workerEnvSchema));

@@ -1,6 +1,6 @@
 import { createDb } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
-import { resolveVersion } from '@app/db/process-env';
+import { resolveVersion } from '@app/shared/env/node';
 import { createLogger, watchErrors } from '@app/shared/logger';
 import { createProducerConnection, createWorkerConnection, pingRedis } from '@app/shared/redis';
 import { loadWorkerEnv } from './env.ts';
@@ -61,12 +61,8 @@ const runtime = startJobRuntime({
   events,
   lockDurationMs: env.WORKER_LOCK_DURATION_MS,
   stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
-  settings: {
-    importBatchSize: env.IMPORT_BATCH_SIZE,
-    importBatchDelayMs: env.IMPORT_BATCH_DELAY_MS,
-    importFileRetentionDays: env.IMPORT_FILE_RETENTION_DAYS,
-    importErrorRetentionDays: env.IMPORT_ERROR_RETENTION_DAYS,
-  },
+  // Each job's own settings (its definition's `settings`), validated with the rest of the env.
+  settings: env.jobSettings,
 });
 let schedulesRegistered = false;
 

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findRepoRoot } from '@app/db/process-env';
+import { findRepoRoot } from '@app/shared/env/node';
 import { commandArgs } from '../../lib/args.ts';
 import { bold, die, dim, fail, green, ok, red, step, yellow } from '../../lib/output.ts';
 import { parseOverview, renderBlock, runInfoLine, runningLine } from './overview.ts';

@@ -25,7 +25,19 @@ export type JobSchedule<TSchema extends z.ZodType = z.ZodType> = {
   payload: z.input<TSchema>;
 };
 
-export type JobDefinition<TName extends string = string, TSchema extends z.ZodType = z.ZodType> = {
+/**
+ * Worker settings a job reads, by environment variable name, each with its default (e.g.
+ * `IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).default(5000)`). The worker's env schema
+ * includes them, so a bad value stops the worker at start with a line naming the variable; the
+ * handler gets the parsed values as `ctx.settings`.
+ */
+export type JobSettingsShape = Record<Uppercase<string>, z.ZodType>;
+
+export type JobDefinition<
+  TName extends string = string,
+  TSchema extends z.ZodType = z.ZodType,
+  TSettings extends JobSettingsShape = JobSettingsShape,
+> = {
   name: TName;
   queue: QueueName;
   payload: TSchema;
@@ -40,13 +52,23 @@ export type JobDefinition<TName extends string = string, TSchema extends z.ZodTy
   deduplicationId?: (payload: z.output<TSchema>) => string;
   /** Runs on a cron schedule as well as on demand. */
   schedule?: JobSchedule<TSchema>;
+  settings?: TSettings;
 };
 
-export function defineJob<TName extends string, TSchema extends z.ZodType>(
-  definition: JobDefinition<TName, TSchema>,
-): JobDefinition<TName, TSchema> {
+export function defineJob<
+  TName extends string,
+  TSchema extends z.ZodType,
+  TSettings extends JobSettingsShape = Record<never, z.ZodType>,
+>(definition: JobDefinition<TName, TSchema, TSettings>): JobDefinition<TName, TSchema, TSettings> {
   return definition;
 }
+
+/** The parsed values of a definition's settings, as its handler sees them. */
+export type SettingsOf<TDefinition extends JobDefinition> = {
+  [K in keyof NonNullable<TDefinition['settings']>]: z.output<
+    NonNullable<TDefinition['settings']>[K]
+  >;
+};
 
 /**
  * Completed jobs are trimmed by age and count (history lives in Postgres); failed ones are kept

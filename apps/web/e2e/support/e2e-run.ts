@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { loadRootDotenv } from '@app/db/process-env';
 import { freePort } from '@app/db/testing/processes';
 import { resolveTestServices, withDatabase } from '@app/db/testing/services';
+import { loadRootEnv } from '@app/shared/env/node';
 
 /** Everything one `playwright test` run owns: its database, queue prefix and ports. */
 export type E2eRun = {
@@ -26,7 +26,7 @@ export async function e2eRun(): Promise<E2eRun> {
 
   // The same servers as the integration tests (docs/decisions/0003): TEST_DATABASE_URL and
   // TEST_REDIS_URL, else Testcontainers, else the servers in .env.
-  loadRootDotenv();
+  loadRootEnv();
   const services = await resolveTestServices(process.env);
   state.__e2eStopServices = services.stop;
   const runId = randomBytes(3).toString('hex');

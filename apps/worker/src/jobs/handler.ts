@@ -1,12 +1,12 @@
 import type { DbClient } from '@app/db';
-import type { AppEvent, JobDefinition } from '@app/shared/contracts';
+import type { AppEvent, JobDefinition, SettingsOf } from '@app/shared/contracts';
 import type { Logger } from '@app/shared/logger';
 import type { Queues } from '@app/shared/queues';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 
-export type JobContext = {
+export type JobContext<TSettings = Record<string, unknown>> = {
   job: Job;
   /** The lock token, needed to move the job (e.g. back to waiting on shutdown). */
   token: string | undefined;
@@ -16,26 +16,17 @@ export type JobContext = {
   shutdown: AbortSignal;
   /** Best effort live event for the web app; never throws (the database stays the truth). */
   publish: (event: AppEvent) => void;
-  settings: JobSettings;
+  /** The job's own settings (its definition's `settings`), validated at start. */
+  settings: TSettings;
   /** The runtime's queues and Redis connection, for jobs that maintain the queues themselves. */
   queues: Queues;
   redis: Redis;
   prefix: string;
 };
 
-export type JobSettings = {
-  importBatchSize: number;
-  /** Pause after each committed import batch: for demos and crash tests, 0 in production. */
-  importBatchDelayMs: number;
-  /** Stored uploads of finished imports are deleted after this many days. */
-  importFileRetentionDays: number;
-  /** Rows of import_errors are deleted after this many days. */
-  importErrorRetentionDays: number;
-};
-
 export type JobHandler<TDefinition extends JobDefinition> = (
   payload: z.output<TDefinition['payload']>,
-  context: JobContext,
+  context: JobContext<SettingsOf<TDefinition>>,
 ) => Promise<unknown>;
 
 export type RegisteredJob = {

@@ -4,7 +4,8 @@ import { type Logger, watchErrors } from '@app/shared/logger';
 import { closeQueues, createQueues, type Queues } from '@app/shared/queues';
 import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobContext, JobSettings, RegisteredJob } from './handler.ts';
+import { z } from 'zod';
+import type { JobContext, RegisteredJob } from './handler.ts';
 
 export type RuntimeOptions = {
   connection: Redis;
@@ -17,17 +18,14 @@ export type RuntimeOptions = {
   queues?: readonly QueueName[];
   /** Connection for live events; without offline queue so a Redis outage never blocks a job. */
   events?: Redis;
-  settings?: Partial<JobSettings>;
+  /**
+   * Values of the jobs' settings by variable name (the worker passes its env); a job's unset
+   * settings take their defaults.
+   */
+  settings?: Record<string, unknown>;
   /** Stall detection: a killed worker's job is taken over after about this long. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
-};
-
-export const defaultJobSettings: JobSettings = {
-  importBatchSize: 5000,
-  importBatchDelayMs: 0,
-  importFileRetentionDays: 7,
-  importErrorRetentionDays: 30,
 };
 
 export type JobRuntime = {
@@ -42,9 +40,18 @@ export type JobRuntime = {
 /** Validates the payload, then runs the handler registered for the job's name. */
 export function createProcessor(
   registry: readonly RegisteredJob[],
-  base: Omit<JobContext, 'job' | 'token'>,
+  base: Omit<JobContext, 'job' | 'token' | 'settings'>,
+  settings: Record<string, unknown> = {},
 ) {
   const byName = new Map(registry.map((entry) => [entry.definition.name, entry]));
+  // Parsed once at start: a value the worker env did not validate (a test's) fails here, loudly.
+  const settingsOf = new Map(
+    registry.map(({ definition }) => {
+      const shape = definition.settings ?? {};
+      const values = Object.fromEntries(Object.keys(shape).map((key) => [key, settings[key]]));
+      return [definition.name, z.object(shape).parse(values) as Record<string, unknown>];
+    }),
+  );
   return async (job: Job, token?: string) => {
     const entry = byName.get(job.name);
     if (!entry) throw new UnrecoverableError(`no handler registered for job "${job.name}"`);
@@ -53,7 +60,8 @@ export function createProcessor(
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       throw new UnrecoverableError(`invalid payload for ${job.name}: ${detail}`);
     }
-    return entry.handle(parsed.data, { ...base, job, token });
+    const jobSettings = settingsOf.get(job.name) ?? {};
+    return entry.handle(parsed.data, { ...base, settings: jobSettings, job, token });
   };
 }
 
@@ -61,21 +69,24 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
   const controller = new AbortController();
   const events = options.events;
   const queues = createQueues(options.connection, options.prefix, options.logger);
-  const processor = createProcessor(options.registry, {
-    queues,
-    redis: options.connection,
-    prefix: options.prefix,
-    db: options.db,
-    logger: options.logger,
-    shutdown: controller.signal,
-    settings: { ...defaultJobSettings, ...options.settings },
-    publish: (event) => {
-      if (!events) return;
-      publishEvent(events, options.prefix, event).catch((error: Error) =>
-        options.logger.debug({ err: error }, 'live event not published'),
-      );
+  const processor = createProcessor(
+    options.registry,
+    {
+      queues,
+      redis: options.connection,
+      prefix: options.prefix,
+      db: options.db,
+      logger: options.logger,
+      shutdown: controller.signal,
+      publish: (event) => {
+        if (!events) return;
+        publishEvent(events, options.prefix, event).catch((error: Error) =>
+          options.logger.debug({ err: error }, 'live event not published'),
+        );
+      },
     },
-  });
+    options.settings,
+  );
   const wanted = options.queues ?? queueNames;
   const used = new Set(options.registry.map((entry) => entry.definition.queue));
   const workers = wanted

@@ -106,8 +106,8 @@ export function startInProcessWorker(
     lockDurationMs: 2000,
     stalledIntervalMs: 1000,
     settings: {
-      importBatchSize: options.batchSize ?? 500,
-      importBatchDelayMs: options.batchDelayMs ?? 0,
+      IMPORT_BATCH_SIZE: options.batchSize ?? 500,
+      IMPORT_BATCH_DELAY_MS: options.batchDelayMs ?? 0,
     },
   });
   return {

@@ -43,7 +43,7 @@ export const importContactsHandler = defineHandler(contactsImport, async ({ impo
       sql,
       importId,
       checkpoint,
-      batchSize: ctx.settings.importBatchSize,
+      batchSize: ctx.settings.IMPORT_BATCH_SIZE,
       sink: async (batch) => {
         // Progress a few times a second at most, however small the batches.
         const announceProgress = Date.now() - lastEvent >= PROGRESS_EVERY_MS;
@@ -56,8 +56,8 @@ export const importContactsHandler = defineHandler(contactsImport, async ({ impo
         }
         checkpoint = result.checkpoint;
         if (announceProgress) lastEvent = Date.now();
-        if (ctx.settings.importBatchDelayMs > 0) {
-          await new Promise((resolve) => setTimeout(resolve, ctx.settings.importBatchDelayMs));
+        if (ctx.settings.IMPORT_BATCH_DELAY_MS > 0) {
+          await new Promise((resolve) => setTimeout(resolve, ctx.settings.IMPORT_BATCH_DELAY_MS));
         }
         // A deploy or Ctrl-C: the batch is committed, so hand the rest to the next worker.
         if (ctx.shutdown.aborted) {

@@ -21,7 +21,8 @@ export const maintenanceCleanupHandler = defineHandler(
   maintenanceCleanup,
   async (_payload, ctx) => {
     const { sql } = ctx.db;
-    const { importFileRetentionDays, importErrorRetentionDays } = ctx.settings;
+    const { IMPORT_FILE_RETENTION_DAYS: fileDays, IMPORT_ERROR_RETENTION_DAYS: errorDays } =
+      ctx.settings;
     const result: CleanupResult = {
       importFiles: 0,
       importChunks: 0,
@@ -38,7 +39,7 @@ export const maintenanceCleanupHandler = defineHandler(
         where id in (
           select id from imports
           where status in ('completed', 'failed', 'cancelled') and file_deleted_at is null
-            and finished_at < now() - make_interval(days => ${importFileRetentionDays})
+            and finished_at < now() - make_interval(days => ${fileDays})
           order by finished_at
           limit ${IMPORTS_PER_BATCH}
           for update skip locked)
@@ -56,7 +57,7 @@ export const maintenanceCleanupHandler = defineHandler(
       const deleted = await sql`
       delete from import_errors where id in (
         select id from import_errors
-        where created_at < now() - make_interval(days => ${importErrorRetentionDays})
+        where created_at < now() - make_interval(days => ${errorDays})
         limit ${ERRORS_PER_BATCH})`;
       result.importErrors += deleted.count;
       if (deleted.count < ERRORS_PER_BATCH || ctx.shutdown.aborted) break;

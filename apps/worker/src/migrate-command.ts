@@ -1,8 +1,12 @@
-import { describeDbError } from '../client.ts';
-import { loadDbEnv } from '../env.ts';
-import { runMigrations } from '../migrate.ts';
+import { describeDbError } from '@app/db';
+import { runMigrations } from '@app/db/migrate';
+import { postgresUrl } from '@app/shared/env';
+import { loadEnvOrExit } from '@app/shared/env/node';
+import { z } from 'zod';
 
-const env = loadDbEnv();
+// The migrate command: `make migrate` in a checkout, `node dist/migrate.js` in the worker image
+// (docker-compose.prod.yml's migrate service). It needs nothing but the database.
+const env = loadEnvOrExit('migrate', z.object({ DATABASE_URL: postgresUrl }));
 const started = performance.now();
 try {
   const result = await runMigrations(env.DATABASE_URL);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EnvError, parseEnv, postgresUrl, redisUrl } from './config.ts';
+import { EnvError, parseEnv, postgresUrl, redisUrl } from './schema.ts';
 
 const schema = z.object({
   DATABASE_URL: postgresUrl,

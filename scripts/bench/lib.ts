@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '@app/db/testing/processes';
+import { answersOk, PollFailed, pollUntil } from '@app/shared/wait';
 import postgres from 'postgres';
 
 export type Proc = { child: ChildProcess; stop: () => Promise<void>; output: () => string };
@@ -39,18 +40,14 @@ export function start(
 }
 
 export async function waitForUrl(url: string, proc: Proc, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null)
-      throw new Error(`process exited early:\n${proc.output().slice(-2000)}`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${url} not ready after ${timeoutMs} ms:\n${proc.output().slice(-2000)}`);
+  await pollUntil(
+    (signal) => {
+      if (proc.child.exitCode !== null)
+        throw new PollFailed(`process exited early:\n${proc.output().slice(-2000)}`);
+      return answersOk(url, signal);
+    },
+    { what: url, timeoutMs, intervalMs: 200, detail: () => proc.output().slice(-2000) },
+  );
 }
 
 /** A scratch database on the same server, dropped by the returned function. */

@@ -12,12 +12,12 @@ import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@app/db/testing/processes';
 import { findRepoRoot } from '@app/shared/env/node';
+import { answersOk, pollUntil, within } from '@app/shared/wait';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { commandArgs } from '../lib/args.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, die, dim, fail, ok, step } from '../lib/output.ts';
-import { answersOk, pollUntil, within } from '../lib/poll.ts';
 import { unlinkMatching } from '../lib/redis.ts';
 
 const HEALTHY_TIMEOUT_MS = 600_000;

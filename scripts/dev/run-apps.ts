@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { answersOk, pollUntil } from '@app/shared/wait';
 import { bold, colorEnabled, cyan, dim, green, magenta, red } from '../lib/output.ts';
-import { answersOk, pollUntil } from '../lib/poll.ts';
 
 type App = {
   name: string;

@@ -1,3 +1,4 @@
+import { pollUntil, WaitTimeout } from '@app/shared/wait';
 import {
   type ComposeProject,
   composeProject,
@@ -10,7 +11,6 @@ import {
 } from './docker.ts';
 import type { ScriptsEnv } from './env.ts';
 import { die, dieWith, ok, step } from './output.ts';
-import { pollUntil, WaitTimeout } from './poll.ts';
 import { type ProbeResult, portInUse, probePostgres, probeRedis, where } from './services.ts';
 
 /**

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { within } from './wait.ts';
 
 /**
  * Connection for BullMQ Workers and QueueEvents: blocking commands must wait out a Redis restart
@@ -23,15 +24,9 @@ export function createProducerConnection(url: string, extra: RedisOptions = {}):
 
 /** Resolves within `ms` either way: true when Redis answered PING. */
 export async function pingRedis(redis: Redis, ms = 1000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
   try {
-    return await Promise.race([redis.ping().then((r) => r === 'PONG'), timeout]);
+    return (await within(redis.ping(), ms)) === 'PONG';
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }

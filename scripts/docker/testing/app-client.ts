@@ -2,6 +2,8 @@
 // Basic auth and the site's own Origin on writes (docs/security.md). No shortcut through the
 // database: uploads go through the web process, as `curl -F file=@…` would.
 
+import { PollFailed, pollUntil } from '@app/shared/wait';
+
 export type ImportState = {
   id: string;
   status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -58,15 +60,16 @@ export function appClient(baseUrl: string, auth: { user: string; password: strin
       until: (state: ImportState) => boolean = (s) => s.status === 'completed',
       timeoutMs = 240_000,
     ): Promise<ImportState> {
-      const deadline = Date.now() + timeoutMs;
       let last: ImportState | undefined;
-      while (Date.now() < deadline) {
-        last = await this.importState(id).catch(() => last);
-        if (last && until(last)) return last;
-        if (last?.status === 'failed') throw new Error(`import ${id} failed: ${last.error}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(`import ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(last)}`);
+      return pollUntil(
+        async () => {
+          last = await this.importState(id).catch(() => last);
+          if (last && until(last)) return last;
+          if (last?.status === 'failed') throw new PollFailed(`import ${id} failed: ${last.error}`);
+          return undefined;
+        },
+        { what: `import ${id}`, timeoutMs, intervalMs: 200, detail: () => JSON.stringify(last) },
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PollFailed, pollUntil } from '@app/shared/wait';
 
 // The kit of `make test-docker` (scripts/docker/*.docker.test.ts): the real docker CLI, engine
 // and compose, nothing re-implemented. Every name a test creates starts with `testPrefix` so a
@@ -74,18 +75,22 @@ export function healthOf(container: string): string {
 /** Waits until every container reports healthy by `docker inspect`; throws with their logs if not. */
 export async function waitHealthy(containers: string[], timeoutMs = 120_000): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    const states = containers.map((c) => [c, healthOf(c)] as const);
-    if (states.every(([, s]) => s === 'healthy')) return Date.now() - started;
-    const bad = states.find(([, s]) => s === 'unhealthy' || s === 'missing');
-    if (bad || Date.now() - started > timeoutMs) {
-      const logs = containers.map((c) => `--- ${c}\n${docker(['logs', '--tail', '40', c]).output}`);
-      throw new Error(
-        `not healthy: ${states.map(([c, s]) => `${c}=${s}`).join(', ')}\n${logs.join('\n')}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  let states: (readonly [string, string])[] = [];
+  const report = () => {
+    const logs = containers.map((c) => `--- ${c}\n${docker(['logs', '--tail', '40', c]).output}`);
+    return `not healthy: ${states.map(([c, s]) => `${c}=${s}`).join(', ')}\n${logs.join('\n')}`;
+  };
+  await pollUntil(
+    () => {
+      states = containers.map((c) => [c, healthOf(c)] as const);
+      if (states.some(([, s]) => s === 'unhealthy' || s === 'missing')) {
+        throw new PollFailed(report());
+      }
+      return states.every(([, s]) => s === 'healthy');
+    },
+    { what: `${containers.join(', ')} healthy`, timeoutMs, intervalMs: 500, detail: report },
+  );
+  return Date.now() - started;
 }
 
 /** Runs a command in the background, keeping its output (for `make up`, long imports, …). */

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 
 export type RateLimit = { max: number; windowMs: number };
@@ -40,12 +41,6 @@ const CONNECT_WAIT_MS = 1000;
 async function connected(redis: Redis): Promise<void> {
   if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait')
     return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    new Promise((resolve) => redis.once('ready', resolve)),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, CONNECT_WAIT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
+  // The timeout's abort removes the listener; an 'error' or the timeout just ends the wait.
+  await once(redis, 'ready', { signal: AbortSignal.timeout(CONNECT_WAIT_MS) }).catch(() => {});
 }

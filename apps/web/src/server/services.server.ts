@@ -2,6 +2,7 @@ import { createDb, type DbClient } from '@app/db';
 import { createLogger, type Logger, watchErrors } from '@app/shared/logger';
 import { closeQueues, createQueues, type Queues } from '@app/shared/queues';
 import { createProducerConnection } from '@app/shared/redis';
+import { within } from '@app/shared/wait';
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 
@@ -78,15 +79,14 @@ export async function closeServices(): Promise<void> {
 
 /** Resolves to false after `ms` instead of waiting on a dead dependency. */
 export async function withTimeout(check: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
   try {
-    return await Promise.race([check.then(() => true), timeout]);
+    return (
+      (await within(
+        check.then(() => true),
+        ms,
+      )) === true
+    );
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }

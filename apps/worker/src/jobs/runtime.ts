@@ -2,6 +2,7 @@ import type { DbClient } from '@app/db';
 import { publishEvent, type QueueName, queueNames } from '@app/shared/contracts';
 import { type Logger, watchErrors } from '@app/shared/logger';
 import { closeQueues, createQueues, type Queues } from '@app/shared/queues';
+import { within } from '@app/shared/wait';
 import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -121,13 +122,8 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
 
   async function close(timeoutMs: number): Promise<boolean> {
     controller.abort();
-    let timer: NodeJS.Timeout | undefined;
     const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const ok = await Promise.race([graceful, deadline]);
-    clearTimeout(timer);
+    const ok = (await within(graceful, timeoutMs)) === true;
     if (!ok) await Promise.all(workers.map((w) => w.close(true)));
     await closeQueues(queues);
     return ok;

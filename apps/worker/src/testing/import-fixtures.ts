@@ -3,6 +3,7 @@ import { contactsImport } from '@app/shared/contracts';
 import { createLogger } from '@app/shared/logger';
 import { createQueues, enqueue } from '@app/shared/queues';
 import { createProducerConnection, createWorkerConnection } from '@app/shared/redis';
+import { pollUntil } from '@app/shared/wait';
 import { eq } from 'drizzle-orm';
 import { registry } from '../jobs/registry.ts';
 import { type JobRuntime, startJobRuntime } from '../jobs/runtime.ts';
@@ -71,14 +72,19 @@ export async function waitForImport(
   timeoutMs = 45_000,
   until?: (row: Import) => boolean,
 ): Promise<Import> {
-  const deadline = Date.now() + timeoutMs;
   let last: Import | undefined;
-  while (Date.now() < deadline) {
-    last = await readImport(db, id);
-    if (statuses.includes(last.status) && (!until || until(last))) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`import ${id} did not reach ${statuses.join('/')}: ${JSON.stringify(last)}`);
+  return pollUntil(
+    async () => {
+      last = await readImport(db, id);
+      return statuses.includes(last.status) && (!until || until(last)) && last;
+    },
+    {
+      what: `import ${id} reaching ${statuses.join('/')}`,
+      timeoutMs,
+      intervalMs: 50,
+      detail: () => JSON.stringify(last),
+    },
+  );
 }
 
 /** The real job runtime in this process, on the test's own database and queue prefix. */

@@ -9,6 +9,7 @@ import {
   spawnNode,
   withLock,
 } from '@app/db/testing/processes';
+import { answersOk, PollFailed, pollUntil } from '@app/shared/wait';
 
 const workerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -73,19 +74,15 @@ export function buildWorkerBundle(): Promise<void> {
 
 /** Polls the worker's /readyz until it answers 200. */
 export async function waitUntilReady(worker: SpawnedWorker, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (worker.child.exitCode !== null) {
-      throw new Error(`worker exited early (${worker.child.exitCode}):\n${worker.output()}`);
-    }
-    const ok = await fetch(`http://127.0.0.1:${worker.port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`worker not ready after ${timeoutMs} ms:\n${worker.output()}`);
+  await pollUntil(
+    (signal) => {
+      if (worker.child.exitCode !== null) {
+        throw new PollFailed(`worker exited early (${worker.child.exitCode}):\n${worker.output()}`);
+      }
+      return answersOk(`http://127.0.0.1:${worker.port}/readyz`, signal);
+    },
+    { what: 'worker /readyz', timeoutMs, intervalMs: 100, detail: () => worker.output() },
+  );
 }
 
 export { freePort };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollUntil, WaitTimeout, within } from './poll.ts';
+import { PollFailed, pollUntil, WaitTimeout, within } from './wait.ts';
 
 describe('pollUntil', () => {
   it('returns the first answer that is not undefined/false, retrying through errors', async () => {
@@ -46,5 +46,31 @@ describe('within', () => {
   it('gives the value of a promise that settles, and timeout for one that does not', async () => {
     expect(await within(Promise.resolve(7), 1000)).toBe(7);
     expect(await within(new Promise(() => {}), 10)).toBe('timeout');
+  });
+});
+
+describe('pollUntil stops early and explains itself', () => {
+  it('rethrows PollFailed at once instead of waiting out the timeout', async () => {
+    const started = Date.now();
+    await expect(
+      pollUntil(
+        () => {
+          throw new PollFailed('the process exited (1)');
+        },
+        { what: 'demo', timeoutMs: 10_000, intervalMs: 1 },
+      ),
+    ).rejects.toThrow('the process exited (1)');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('puts the caller’s detail in the timeout message', async () => {
+    await expect(
+      pollUntil(() => false, {
+        what: 'import 7',
+        timeoutMs: 50,
+        intervalMs: 5,
+        detail: () => 'status=running',
+      }),
+    ).rejects.toThrow('import 7: not ready after 0.05 s (status=running)');
   });
 });

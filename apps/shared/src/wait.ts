@@ -1,12 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Waiting, once for scripts/ (decision 0074): `pollUntil` for "ask until it answers", `within`
- * for "give this promise N ms". Both run on AbortSignal.timeout, take a caller's signal (Ctrl-C,
- * a test's teardown) and remove every listener they add, so a finished wait keeps nothing alive.
+ * Waiting, once for the apps, the scripts and the test kits (decision 0074): `pollUntil` for
+ * "ask until it answers", `within` for "give this promise N ms". Both run on AbortSignal.timeout,
+ * take a caller's signal (Ctrl-C, a test's teardown) and remove every listener they add, so a
+ * finished wait keeps nothing alive.
  */
 
 export class WaitTimeout extends Error {}
+
+/** Thrown by a check to stop waiting at once (the process it waits for has exited, say). */
+export class PollFailed extends Error {}
 
 export type PollOptions = {
   /** What is awaited, for the message: `web at http://…/api/health`. */
@@ -14,6 +18,8 @@ export type PollOptions = {
   timeoutMs: number;
   intervalMs?: number;
   signal?: AbortSignal;
+  /** Appended to the timeout message instead of the last error: the last state seen, a log. */
+  detail?: () => string;
 };
 
 /**
@@ -23,7 +29,7 @@ export type PollOptions = {
  */
 export async function pollUntil<T>(
   check: (signal: AbortSignal) => Promise<T | undefined | false> | T | undefined | false,
-  { what, timeoutMs, intervalMs = 250, signal: outer }: PollOptions,
+  { what, timeoutMs, intervalMs = 250, signal: outer, detail }: PollOptions,
 ): Promise<T> {
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = outer ? AbortSignal.any([outer, deadline]) : deadline;
@@ -33,13 +39,15 @@ export async function pollUntil<T>(
       const value = await check(signal);
       if (value !== undefined && value !== false) return value;
     } catch (error) {
+      if (error instanceof PollFailed) throw error;
       last = error instanceof Error ? error.message : String(error);
     }
     try {
       await sleep(intervalMs, undefined, { signal });
     } catch {
       if (outer?.aborted) throw outer.reason;
-      throw new WaitTimeout(`${what}: not ready after ${timeoutMs / 1000} s (last: ${last})`);
+      const seen = detail ? detail() : `last: ${last}`;
+      throw new WaitTimeout(`${what}: not ready after ${timeoutMs / 1000} s (${seen})`);
     }
   }
 }
@@ -55,8 +63,10 @@ export async function answersOk(url: string, signal?: AbortSignal, requestMs = 2
 }
 
 /**
- * The promise's value, or 'timeout' when it has not settled after `ms`. Unlike a hand-written
- * Promise.race with setTimeout, the timer and the listener go away as soon as the promise settles.
+ * The promise's value, or
+ * 'timeout' when it has not settled after `ms`. Unlike a hand-written Promise.race with
+ * setTimeout, the timer and the listener go away as soon as the promise settles, and a late
+ * rejection is still handled.
  */
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   const signal = AbortSignal.timeout(ms);

@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// CLAUDE.md's "add a job" recipe, followed literally in a copy of the working tree: the files it
+// names, the definition from its code block, the handler and registry line from its steps, then
+// `make typecheck test-unit` in the copy. Fails when the recipe misses an edit the code needs
+// (a list somewhere else) or names a file that no longer exists.
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const guide = readFileSync(path.join(repo, 'CLAUDE.md'), 'utf8');
+const recipe = guide.slice(guide.indexOf('### add a job'), guide.indexOf('### add an API route'));
+const copy = mkdtempSync(path.join(tmpdir(), 'recipe-'));
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+const { FORCE_COLOR: _colour, ...plainEnv } = process.env;
+
+function run(command: string, args: string[]): string {
+  try {
+    // Both streams in one, as a terminal shows them.
+    return execFileSync('sh', ['-c', `${command} ${args.join(' ')} 2>&1`], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: { ...plainEnv, CI: 'true', NO_COLOR: '1' },
+    });
+  } catch (error) {
+    // The command's own output is the useful part of the failure.
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${`${stdout}\n${stderr}`.slice(-4000)}`);
+  }
+}
+
+function edit(file: string, change: (text: string) => string) {
+  const full = path.join(copy, file);
+  writeFileSync(full, change(readFileSync(full, 'utf8')));
+}
+
+describe('CLAUDE.md: add a scheduled job', () => {
+  it('names exactly the files a new job needs', () => {
+    const named = (recipe.match(/`((?:apps|db|scripts)\/[^`\s]+|\.env\.example)`/g) ?? [])
+      .map((file) => file.replaceAll('`', ''))
+      .filter((file) => !file.endsWith('test.ts'));
+    expect([...new Set(named)].sort()).toEqual([
+      '.env.example',
+      'apps/shared/src/jobs/definitions/<name>.ts',
+      'apps/shared/src/jobs/definitions/index.ts',
+      'apps/worker/src/jobs/handlers/<name>.ts',
+      'apps/worker/src/jobs/registry.ts',
+    ]);
+  });
+
+  it('is complete: with only those edits the job is registered, its variables validated', () => {
+    // The working tree as git sees it (tracked and new files), with fresh links to the packages.
+    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
+      cwd: repo,
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .filter(Boolean);
+    for (const file of files) {
+      mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+      cpSync(path.join(repo, file), path.join(copy, file), { verbatimSymlinks: true });
+    }
+    symlinkSync(path.join(repo, '.make'), path.join(copy, '.make'));
+    run('pnpm', ['install', '--offline', '--frozen-lockfile', '--silent']);
+    writeFileSync(path.join(copy, 'node_modules/.install-stamp'), '');
+
+    const block = /```ts\n([\s\S]*?)```/.exec(recipe)?.[1] ?? '';
+    const definition = block.replace(/^ {3}/gm, '');
+    expect(definition).toContain('defineJob(');
+    const name = /export const (\w+) = defineJob/.exec(definition)?.[1] ?? '';
+    const jobName = /name: '([^']+)'/.exec(definition)?.[1] ?? '';
+    const cron = /env: '([A-Z_]+)', default: '([^']+)'/.exec(definition);
+    const file = jobName.replace('.', '-');
+    writeFileSync(path.join(copy, `apps/shared/src/jobs/definitions/${file}.ts`), definition);
+    edit(
+      'apps/shared/src/jobs/definitions/index.ts',
+      (text) => `${text}export { ${name} } from './${file}.ts';\n`,
+    );
+    writeFileSync(
+      path.join(copy, `apps/worker/src/jobs/handlers/${file}.ts`),
+      [
+        `import { ${name} } from '@app/shared/contracts';`,
+        "import { defineHandler } from '../handler.ts';",
+        '',
+        `export const handler = defineHandler(${name}, async (payload, ctx) => {`,
+        "  ctx.logger.info({ top: payload.top, to: ctx.settings.DIGEST_RECIPIENTS }, 'digest');",
+        '  return { top: payload.top };',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    edit('apps/worker/src/jobs/registry.ts', (text) =>
+      text
+        .replace(
+          /import \{ ([^}]+) \} from '@app\/shared\/contracts'/,
+          `import { $1, ${name} } from '@app/shared/contracts'`,
+        )
+        .replace(
+          /\n\];/,
+          `\n  lazyHandler(${name}, async () => (await import('./handlers/${file}.ts')).handler),\n];`,
+        ),
+    );
+    edit(
+      '.env.example',
+      (text) =>
+        `${text}# ${jobName}: the recipe's job.\n${cron?.[1]}=${cron?.[2]}\nDIGEST_RECIPIENTS=team@example.com\n`,
+    );
+    // A test of the test's own: the worker env now validates and defaults the job's variables.
+    const probe = `import { workerEnvSchema } from './env.ts';
+import { expect, it } from 'vitest';
+it('validates the recipe job', () => {
+  const paths = (workerEnvSchema.safeParse({ ${cron?.[1]}: 'soon' }).error?.issues ?? []).map((i) => i.path.join('.'));
+  expect(paths).toContain('${cron?.[1]}');
+  expect(workerEnvSchema.shape.DIGEST_RECIPIENTS?.parse(undefined)).toBe('team@example.com');
+});
+`;
+    writeFileSync(path.join(copy, 'apps/worker/src/recipe-probe.test.ts'), probe);
+
+    const typecheck = run('make', ['typecheck']);
+    expect(typecheck).toContain('apps/worker typecheck: Done');
+    const units = run('make', ['test-unit']);
+    expect(units).toMatch(/Tests\s+\d+ passed/);
+    expect(units).not.toMatch(/Tests.*failed/);
+    expect(units).toContain('recipe-probe.test.ts');
+  }, 600_000);
+});

@@ -1,3 +1,6 @@
+// ~380 lines: every Coolify API call the deploy makes, each with its zod answer schema and the
+// one-line fix for its failures (401, 403 abilities, 422 fields, 429, timeouts); splitting them
+// would scatter the retry and error policy they share.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 

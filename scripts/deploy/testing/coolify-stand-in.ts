@@ -1,3 +1,6 @@
+// ~700 lines, one file on purpose: it models one server (Coolify's middleware, controllers,
+// resources and deployments share its state), and scripts/deploy/coolify-contract.test.ts checks
+// every route here against Coolify's OpenAPI file, which is easiest to review in one place.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

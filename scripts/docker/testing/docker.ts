@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { PollFailed, pollUntil } from '@app/shared/wait';
 
 // The kit of `make test-docker` (scripts/docker/*.docker.test.ts): the real docker CLI, engine
-// and compose, nothing re-implemented. Every name a test creates starts with `testPrefix` so a
+// and compose, nothing re-implemented. ~390 lines: 26 small helpers every docker test uses, one
+// import for a test author; the bigger pieces have files of their own beside it. Every name a test creates starts with `testPrefix` so a
 // failed run's leftovers are easy to find (`docker ps -a --filter name=tdock-`).
 // TEST_DOCKER_PREFIX changes it, for people sharing one engine who each need their own names.
 

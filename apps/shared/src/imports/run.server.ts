@@ -1,6 +1,7 @@
 import { type Import, type ImportCheckpoint, type ImportView, imports, importView } from '@app/db';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { announce, type ImportContext } from './context.ts';
 import { ImportTakenOver } from './errors.ts';
 
@@ -165,44 +166,34 @@ export async function commitBatch(
   return result;
 }
 
-/** Every row committed: the import is complete (and announced). */
-export async function completeImport(
+/** One state change of an import: update its row where `where` holds, announce the result. */
+async function transition(
   ctx: ImportContext,
-  id: string,
+  where: SQL | undefined,
+  set: PgUpdateSetSource<typeof imports>,
 ): Promise<ImportView | undefined> {
-  const [row] = await driverErrors(() =>
-    ctx.db
-      .update(imports)
-      .set({
-        status: 'completed',
-        totalRows: sql`${imports.processedRows}`,
-        processedBytes: sql`${imports.sizeBytes}`,
-        finishedAt: now,
-        updatedAt: now,
-        error: null,
-      })
-      .where(eq(imports.id, id))
-      .returning(),
-  );
+  const [row] = await driverErrors(() => ctx.db.update(imports).set(set).where(where).returning());
   const view = row && importView(row);
   if (view) await announce(ctx, view);
   return view;
 }
 
+/** Every row committed: the import is complete (and announced). */
+export const completeImport = (ctx: ImportContext, id: string) =>
+  transition(ctx, eq(imports.id, id), {
+    status: 'completed',
+    totalRows: sql`${imports.processedRows}`,
+    processedBytes: sql`${imports.sizeBytes}`,
+    finishedAt: now,
+    updatedAt: now,
+    error: null,
+  });
+
 /** The last attempt failed: the import is failed with the reason (and announced). */
-export async function failImport(
-  ctx: ImportContext,
-  id: string,
-  message: string,
-): Promise<ImportView | undefined> {
-  const [row] = await driverErrors(() =>
-    ctx.db
-      .update(imports)
-      .set({ status: 'failed', error: message, finishedAt: now, updatedAt: now })
-      .where(and(eq(imports.id, id), inArray(imports.status, ['queued', 'running'])))
-      .returning(),
-  );
-  const view = row && importView(row);
-  if (view) await announce(ctx, view);
-  return view;
-}
+export const failImport = (ctx: ImportContext, id: string, message: string) =>
+  transition(ctx, and(eq(imports.id, id), inArray(imports.status, ['queued', 'running'])), {
+    status: 'failed',
+    error: message,
+    finishedAt: now,
+    updatedAt: now,
+  });

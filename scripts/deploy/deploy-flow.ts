@@ -1,5 +1,6 @@
 import { type CoolifyClient, CoolifyError } from './coolify-client.ts';
 import { describeHealth, readHealth, short, waitForVersion } from './health.ts';
+import type { RollbackPolicy } from './migration-contracts.ts';
 import { type AppRef, imageTag, requiredEnvs, shaOfTag } from './topology.ts';
 import { deployAndWait } from './wait-deployment.ts';
 
@@ -11,6 +12,11 @@ export type DeployConfig = {
   healthTimeoutMs: number;
   deployIntervalMs: number;
   healthIntervalMs: number;
+  /**
+   * Given the live version, whether a failure may roll back automatically (not when a new
+   * migration carries a contract marker) and what to say about it up front. Default: always.
+   */
+  rollbackPolicy?: (live: string | undefined) => RollbackPolicy;
 };
 
 export type DeployResult = { ok: boolean; summary: string[] };
@@ -26,6 +32,7 @@ export async function runDeploy(
   client: CoolifyClient,
   config: DeployConfig,
   log: (line: string) => void,
+  announce: (line: string, policy: RollbackPolicy) => void = log,
 ): Promise<DeployResult> {
   const started = Date.now();
   const target = short(config.sha);
@@ -70,6 +77,18 @@ export async function runDeploy(
   ) {
     return { ok: true, summary: [`${target} is already live at ${config.appUrl}: nothing to do`] };
   }
+
+  // The live version is what the migrating worker (first in the order) runs, else what the app
+  // reports; the policy compares its migrations with the new version's before anything changes.
+  const healthVersion =
+    before.reachable && before.version ? shaOfTag(`sha-${before.version}`) : undefined;
+  const live = shaOfTag(planned[0]?.previousTag) ?? healthVersion;
+  const policy: RollbackPolicy = config.rollbackPolicy?.(live) ?? {
+    automatic: true,
+    notice: [],
+    ifFailed: [],
+  };
+  for (const line of policy.notice) announce(line, policy);
 
   const changed: Planned[] = [];
   let failure: string | undefined;
@@ -122,7 +141,8 @@ export async function runDeploy(
   }
 
   const summary = [`deploy of ${target} failed: ${failure}`];
-  summary.push(...(await rollBack(client, changed, config, log)));
+  if (policy.automatic) summary.push(...(await rollBack(client, changed, config, log)));
+  else summary.push(...policy.ifFailed);
   summary.push(`live now: ${describeHealth(await readHealth(config.appUrl))}`);
   return { ok: false, summary };
 }

@@ -1,11 +1,12 @@
 // `make deploy` and the deploy job of .github/workflows/deploy.yml: ship the images CI pushed for
 // DEPLOY_SHA to the Coolify applications (workers first, then web), verify the app reports that
 // version, roll back otherwise. Exit 0 only when the new release is live and healthy.
-import { dim, fail, ok, step } from '../lib/output.ts';
+import { dim, fail, ok, step, warn } from '../lib/output.ts';
 import { minutes, worstCaseMs } from './budget.ts';
 import { createCoolifyClient } from './coolify-client.ts';
 import { runDeploy } from './deploy-flow.ts';
 import { loadDeployEnv } from './env.ts';
+import { compareMigrations, rollbackPolicy } from './migration-contracts.ts';
 import { deployOrder } from './topology.ts';
 
 const env = loadDeployEnv();
@@ -55,8 +56,12 @@ const result = await runDeploy(
     healthTimeoutMs: env.HEALTH_TIMEOUT_MS,
     deployIntervalMs: env.DEPLOY_POLL_INTERVAL_MS,
     healthIntervalMs: env.HEALTH_POLL_INTERVAL_MS,
+    rollbackPolicy: (live) =>
+      rollbackPolicy(compareMigrations(env.DEPLOY_GIT_DIR, live, env.DEPLOY_SHA), env.DEPLOY_SHA),
   },
   log,
+  // Rollback off is the one thing an operator must read before the deploy starts.
+  (line, policy) => (policy.automatic ? log(line) : warn(redact(line))),
 );
 
 const [headline = '', ...details] = result.summary.map(redact);

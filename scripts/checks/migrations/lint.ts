@@ -406,16 +406,17 @@ export function formatFinding(finding: Finding, dir = ''): string {
   return `${where}: ${finding.rule}: ${finding.statement} — ${finding.problem}; safe: ${finding.safe}`;
 }
 
+/** The complete contract markers of one file (`<ref> <reason>`), in order. */
+export function contractMarkers(source: string): string[] {
+  return splitStatements(source).flatMap((s) =>
+    s.comments.flatMap((c) => {
+      const parsed = parseMarker(c.text);
+      return parsed?.ref && parsed.reason ? [`contract: ${parsed.ref} ${parsed.reason}`] : [];
+    }),
+  );
+}
+
 /** Files whose statements carry a contract marker: a deploy of them cannot be rolled back. */
 export function contractMarkedFiles(files: MigrationFile[]): string[] {
-  return files
-    .filter((file) =>
-      splitStatements(file.source).some((s) =>
-        s.comments.some((c) => {
-          const parsed = parseMarker(c.text);
-          return parsed?.ref !== undefined && parsed.ref !== '';
-        }),
-      ),
-    )
-    .map((file) => file.name);
+  return files.filter((file) => contractMarkers(file.source).length > 0).map((file) => file.name);
 }

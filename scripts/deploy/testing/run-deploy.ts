@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +18,9 @@ export function runDeployCommand(env: Record<string, string>): Promise<DeployRun
     COOLIFY_RETRY_BASE_MS: '50',
     DEPLOY_TIMEOUT_MS: '10000',
     HEALTH_TIMEOUT_MS: '5000',
+    // Random test SHAs are in no repository: never let the migration comparison fetch them from
+    // a developer's origin. Tests of the comparison give a repository of their own.
+    DEPLOY_GIT_DIR: tmpdir(),
     ...env,
   });
 }

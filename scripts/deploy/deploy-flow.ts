@@ -19,7 +19,21 @@ export type DeployConfig = {
   rollbackPolicy?: (live: string | undefined) => RollbackPolicy;
 };
 
-export type DeployResult = { ok: boolean; summary: string[] };
+/** What happened to the previous version: the job summary and the GitHub deployment show it. */
+export type RollbackOutcome =
+  | 'not needed'
+  | 'rolled back'
+  | 'incomplete'
+  | 'off (contract migration)';
+
+export type DeployResult = {
+  ok: boolean;
+  summary: string[];
+  rollback: RollbackOutcome;
+  /** The app's /api/health at the end, e.g. `HTTP 200, version 3f5c2a1b0e9d`. */
+  health: string;
+  durationMs: number;
+};
 
 type Planned = AppRef & { previousTag: string | undefined; name: string; queued?: boolean };
 
@@ -75,7 +89,13 @@ export async function runDeploy(
     before.version === config.sha &&
     planned.every((app) => app.previousTag === tag)
   ) {
-    return { ok: true, summary: [`${target} is already live at ${config.appUrl}: nothing to do`] };
+    return {
+      ok: true,
+      summary: [`${target} is already live at ${config.appUrl}: nothing to do`],
+      rollback: 'not needed',
+      health: describeHealth(before),
+      durationMs: Date.now() - started,
+    };
   }
 
   // The live version is what the migrating worker (first in the order) runs, else what the app
@@ -131,6 +151,9 @@ export async function runDeploy(
         return {
           ok: true,
           summary: [`${target} is live and healthy at ${config.appUrl} (${took} s)`],
+          rollback: 'not needed',
+          health: `HTTP 200, version ${target}`,
+          durationMs: Date.now() - started,
         };
       }
       failure = `${config.appUrl}/api/health did not report ${target} within ${seconds(config.healthTimeoutMs)} (last: ${health.last})`;
@@ -141,10 +164,20 @@ export async function runDeploy(
   }
 
   const summary = [`deploy of ${target} failed: ${failure}`];
-  if (policy.automatic) summary.push(...(await rollBack(client, changed, config, log)));
-  else summary.push(...policy.ifFailed);
-  summary.push(`live now: ${describeHealth(await readHealth(config.appUrl))}`);
-  return { ok: false, summary };
+  let rollback: RollbackOutcome = 'off (contract migration)';
+  if (policy.automatic) {
+    const lines = await rollBack(client, changed, config, log);
+    summary.push(...lines);
+    rollback =
+      lines.length === 0
+        ? 'not needed'
+        : lines.every((line) => / rolled back to | tag restored to /.test(line))
+          ? 'rolled back'
+          : 'incomplete';
+  } else summary.push(...policy.ifFailed);
+  const health = describeHealth(await readHealth(config.appUrl));
+  summary.push(`live now: ${health}`);
+  return { ok: false, summary, rollback, health, durationMs: Date.now() - started };
 }
 
 /**
@@ -194,6 +227,9 @@ async function rollBack(
 const fail = (line: string): DeployResult => ({
   ok: false,
   summary: [`deploy did not start: ${line}`],
+  rollback: 'not needed',
+  health: 'not checked',
+  durationMs: 0,
 });
 
 const coolifyBase = (client: CoolifyClient) => client.baseUrl;

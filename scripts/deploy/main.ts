@@ -1,6 +1,7 @@
 // `make deploy` and the deploy job of .github/workflows/deploy.yml: ship the images CI pushed for
 // DEPLOY_SHA to the Coolify applications (workers first, then web), verify the app reports that
 // version, roll back otherwise. Exit 0 only when the new release is live and healthy.
+import { writeFileSync } from 'node:fs';
 import { dim, fail, ok, step, warn } from '../lib/output.ts';
 import { minutes, worstCaseMs } from './budget.ts';
 import { createCoolifyClient } from './coolify-client.ts';
@@ -63,6 +64,20 @@ const result = await runDeploy(
   // Rollback off is the one thing an operator must read before the deploy starts.
   (line, policy) => (policy.automatic ? log(line) : warn(redact(line))),
 );
+
+// For the workflow's next step (scripts/deploy/github-deployment.ts finish): the GitHub deployment
+// status and the job summary table.
+if (env.DEPLOY_RESULT_FILE) {
+  const record = {
+    ok: result.ok,
+    version: env.DEPLOY_SHA,
+    durationMs: result.durationMs,
+    health: redact(result.health),
+    rollback: result.rollback,
+    summary: result.summary.map(redact),
+  };
+  writeFileSync(env.DEPLOY_RESULT_FILE, `${JSON.stringify(record, null, 2)}\n`);
+}
 
 const [headline = '', ...details] = result.summary.map(redact);
 if (result.ok) {

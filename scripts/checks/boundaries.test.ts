@@ -39,6 +39,8 @@ const isTestCode = (file: string) =>
   /(^|\/)(e2e|testing)\//.test(file) ||
   /(^|\/)testing\.ts$/.test(file) ||
   file.startsWith('scripts/bench/') ||
+  // make check-rollback smoke-tests the previous release with the test kits, as a benchmark does.
+  file.startsWith('scripts/checks/rollback/') ||
   file === 'scripts/migrate-from-impl2/bench.ts' ||
   file.endsWith('global-setup.ts');
 

@@ -1,5 +1,6 @@
 import { type CoolifyClient, CoolifyError } from './coolify-client.ts';
 import { describeHealth, readHealth, short, waitForVersion } from './health.ts';
+import type { RollbackPolicy } from './migration-contracts.ts';
 import { type AppRef, imageTag, requiredEnvs, shaOfTag } from './topology.ts';
 import { deployAndWait } from './wait-deployment.ts';
 
@@ -11,9 +12,28 @@ export type DeployConfig = {
   healthTimeoutMs: number;
   deployIntervalMs: number;
   healthIntervalMs: number;
+  /**
+   * Given the live version, whether a failure may roll back automatically (not when a new
+   * migration carries a contract marker) and what to say about it up front. Default: always.
+   */
+  rollbackPolicy?: (live: string | undefined) => RollbackPolicy;
 };
 
-export type DeployResult = { ok: boolean; summary: string[] };
+/** What happened to the previous version: the job summary and the GitHub deployment show it. */
+export type RollbackOutcome =
+  | 'not needed'
+  | 'rolled back'
+  | 'incomplete'
+  | 'off (contract migration)';
+
+export type DeployResult = {
+  ok: boolean;
+  summary: string[];
+  rollback: RollbackOutcome;
+  /** The app's /api/health at the end, e.g. `HTTP 200, version 3f5c2a1b0e9d`. */
+  health: string;
+  durationMs: number;
+};
 
 type Planned = AppRef & { previousTag: string | undefined; name: string; queued?: boolean };
 
@@ -26,6 +46,7 @@ export async function runDeploy(
   client: CoolifyClient,
   config: DeployConfig,
   log: (line: string) => void,
+  announce: (line: string, policy: RollbackPolicy) => void = log,
 ): Promise<DeployResult> {
   const started = Date.now();
   const target = short(config.sha);
@@ -68,8 +89,26 @@ export async function runDeploy(
     before.version === config.sha &&
     planned.every((app) => app.previousTag === tag)
   ) {
-    return { ok: true, summary: [`${target} is already live at ${config.appUrl}: nothing to do`] };
+    return {
+      ok: true,
+      summary: [`${target} is already live at ${config.appUrl}: nothing to do`],
+      rollback: 'not needed',
+      health: describeHealth(before),
+      durationMs: Date.now() - started,
+    };
   }
+
+  // The live version is what the migrating worker (first in the order) runs, else what the app
+  // reports; the policy compares its migrations with the new version's before anything changes.
+  const healthVersion =
+    before.reachable && before.version ? shaOfTag(`sha-${before.version}`) : undefined;
+  const live = shaOfTag(planned[0]?.previousTag) ?? healthVersion;
+  const policy: RollbackPolicy = config.rollbackPolicy?.(live) ?? {
+    automatic: true,
+    notice: [],
+    ifFailed: [],
+  };
+  for (const line of policy.notice) announce(line, policy);
 
   const changed: Planned[] = [];
   let failure: string | undefined;
@@ -112,6 +151,9 @@ export async function runDeploy(
         return {
           ok: true,
           summary: [`${target} is live and healthy at ${config.appUrl} (${took} s)`],
+          rollback: 'not needed',
+          health: `HTTP 200, version ${target}`,
+          durationMs: Date.now() - started,
         };
       }
       failure = `${config.appUrl}/api/health did not report ${target} within ${seconds(config.healthTimeoutMs)} (last: ${health.last})`;
@@ -122,9 +164,20 @@ export async function runDeploy(
   }
 
   const summary = [`deploy of ${target} failed: ${failure}`];
-  summary.push(...(await rollBack(client, changed, config, log)));
-  summary.push(`live now: ${describeHealth(await readHealth(config.appUrl))}`);
-  return { ok: false, summary };
+  let rollback: RollbackOutcome = 'off (contract migration)';
+  if (policy.automatic) {
+    const lines = await rollBack(client, changed, config, log);
+    summary.push(...lines);
+    rollback =
+      lines.length === 0
+        ? 'not needed'
+        : lines.every((line) => / rolled back to | tag restored to /.test(line))
+          ? 'rolled back'
+          : 'incomplete';
+  } else summary.push(...policy.ifFailed);
+  const health = describeHealth(await readHealth(config.appUrl));
+  summary.push(`live now: ${health}`);
+  return { ok: false, summary, rollback, health, durationMs: Date.now() - started };
 }
 
 /**
@@ -174,6 +227,9 @@ async function rollBack(
 const fail = (line: string): DeployResult => ({
   ok: false,
   summary: [`deploy did not start: ${line}`],
+  rollback: 'not needed',
+  health: 'not checked',
+  durationMs: 0,
 });
 
 const coolifyBase = (client: CoolifyClient) => client.baseUrl;

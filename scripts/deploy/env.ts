@@ -72,6 +72,11 @@ export const deployEnvSchema = z.object({
   // A 429's Retry-After is honoured up to this long (Coolify's full queue asks for 60 s).
   COOLIFY_MAX_RETRY_AFTER_MS: ms(60_000),
   COOLIFY_REQUEST_TIMEOUT_MS: ms(15_000),
+  // The git checkout whose history holds the live and the new commit: their db/migrations are
+  // compared before deploying (a new contract-marked migration switches automatic rollback off).
+  DEPLOY_GIT_DIR: z.string().min(1).default('.'),
+  // Where to write the outcome as JSON (the workflow's GitHub deployment step reads it).
+  DEPLOY_RESULT_FILE: z.string().min(1).optional(),
   // The workflow passes its job's timeout-minutes: a deploy that could outlive it does not start.
   DEPLOY_JOB_TIMEOUT_MINUTES: z.coerce.number().int().min(1).optional(),
 });

@@ -1,11 +1,13 @@
 // `make deploy` and the deploy job of .github/workflows/deploy.yml: ship the images CI pushed for
 // DEPLOY_SHA to the Coolify applications (workers first, then web), verify the app reports that
 // version, roll back otherwise. Exit 0 only when the new release is live and healthy.
-import { dim, fail, ok, step } from '../lib/output.ts';
+import { writeFileSync } from 'node:fs';
+import { dim, fail, ok, step, warn } from '../lib/output.ts';
 import { minutes, worstCaseMs } from './budget.ts';
 import { createCoolifyClient } from './coolify-client.ts';
 import { runDeploy } from './deploy-flow.ts';
 import { loadDeployEnv } from './env.ts';
+import { compareMigrations, rollbackPolicy } from './migration-contracts.ts';
 import { deployOrder } from './topology.ts';
 
 const env = loadDeployEnv();
@@ -55,9 +57,27 @@ const result = await runDeploy(
     healthTimeoutMs: env.HEALTH_TIMEOUT_MS,
     deployIntervalMs: env.DEPLOY_POLL_INTERVAL_MS,
     healthIntervalMs: env.HEALTH_POLL_INTERVAL_MS,
+    rollbackPolicy: (live) =>
+      rollbackPolicy(compareMigrations(env.DEPLOY_GIT_DIR, live, env.DEPLOY_SHA), env.DEPLOY_SHA),
   },
   log,
+  // Rollback off is the one thing an operator must read before the deploy starts.
+  (line, policy) => (policy.automatic ? log(line) : warn(redact(line))),
 );
+
+// For the workflow's next step (scripts/deploy/github-deployment.ts finish): the GitHub deployment
+// status and the job summary table.
+if (env.DEPLOY_RESULT_FILE) {
+  const record = {
+    ok: result.ok,
+    version: env.DEPLOY_SHA,
+    durationMs: result.durationMs,
+    health: redact(result.health),
+    rollback: result.rollback,
+    summary: result.summary.map(redact),
+  };
+  writeFileSync(env.DEPLOY_RESULT_FILE, `${JSON.stringify(record, null, 2)}\n`);
+}
 
 const [headline = '', ...details] = result.summary.map(redact);
 if (result.ok) {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,13 +18,20 @@ export function runDeployCommand(env: Record<string, string>): Promise<DeployRun
     COOLIFY_RETRY_BASE_MS: '50',
     DEPLOY_TIMEOUT_MS: '10000',
     HEALTH_TIMEOUT_MS: '5000',
+    // Random test SHAs are in no repository: never let the migration comparison fetch them from
+    // a developer's origin. Tests of the comparison give a repository of their own.
+    DEPLOY_GIT_DIR: tmpdir(),
     ...env,
   });
 }
 
 /** Runs one of the repo's TypeScript scripts with only PATH, NO_COLOR and `env`. */
-export function runScript(script: string, env: Record<string, string>): Promise<DeployRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+export function runScript(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<DeployRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,7 @@ import {
 } from '@app/db/config';
 import { loadEnvOrExit } from '@app/db/process-env';
 import { z } from 'zod';
+import { backupEnvShape } from './backups/settings.ts';
 import { registry } from './jobs/registry.ts';
 
 // Five fields (minute hour day month weekday) or six (seconds first), in UTC; `off` disables.
@@ -50,6 +51,8 @@ const baseEnvSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  // BACKUP_DIR, BACKUP_KEEP_*, BACKUP_S3_*: defined beside the backup code.
+  ...backupEnvShape,
 });
 
 // The schedule variables follow from the definitions, so adding a scheduled job edits no list here.

@@ -3,6 +3,7 @@ import { runMigrations } from '@app/db/migrate';
 import { resolveVersion } from '@app/db/process-env';
 import { createLogger, watchErrors } from '@app/shared/logger';
 import { createProducerConnection, createWorkerConnection, pingRedis } from '@app/shared/redis';
+import { backupSettingsFrom } from './backups/settings.ts';
 import { loadWorkerEnv } from './env.ts';
 import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';
@@ -16,7 +17,7 @@ const logger = createLogger({
   level: env.LOG_LEVEL,
   format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
   version,
-  secrets: [env.DATABASE_URL, env.REDIS_URL],
+  secrets: [env.DATABASE_URL, env.REDIS_URL, env.BACKUP_S3_SECRET_ACCESS_KEY],
 });
 
 // After an uncaught exception the process state is unknown: log it as one JSON record and exit,
@@ -66,6 +67,10 @@ const runtime = startJobRuntime({
     importBatchDelayMs: env.IMPORT_BATCH_DELAY_MS,
     importFileRetentionDays: env.IMPORT_FILE_RETENTION_DAYS,
     importErrorRetentionDays: env.IMPORT_ERROR_RETENTION_DAYS,
+    backup: {
+      ...backupSettingsFrom(env, env.crons.BACKUP_CRON ?? 'off'),
+      databaseUrl: env.DATABASE_URL,
+    },
   },
 });
 let schedulesRegistered = false;

@@ -5,6 +5,7 @@ import type { Queues } from '@app/shared/queues';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import type { BackupSettings } from '../backups/settings.ts';
 
 export type JobContext = {
   job: Job;
@@ -31,6 +32,8 @@ export type JobSettings = {
   importFileRetentionDays: number;
   /** Rows of import_errors are deleted after this many days. */
   importErrorRetentionDays: number;
+  /** The backup and drill jobs' settings, with the database they back up; unset: they fail. */
+  backup?: BackupSettings & { databaseUrl: string };
 };
 
 export type JobHandler<TDefinition extends JobDefinition> = (

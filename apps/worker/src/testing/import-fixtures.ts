@@ -4,6 +4,8 @@ import { createLogger } from '@app/shared/logger';
 import { createQueues, enqueue } from '@app/shared/queues';
 import { createProducerConnection, createWorkerConnection } from '@app/shared/redis';
 import { eq } from 'drizzle-orm';
+import type { DestinationStream } from 'pino';
+import type { JobSettings } from '../jobs/handler.ts';
 import { registry } from '../jobs/registry.ts';
 import { type JobRuntime, startJobRuntime } from '../jobs/runtime.ts';
 
@@ -84,16 +86,23 @@ export async function waitForImport(
 /** The real job runtime in this process, on the test's own database and queue prefix. */
 export function startInProcessWorker(
   env: { databaseUrl: string; redisUrl: string; prefix: string },
-  options: { batchSize?: number; batchDelayMs?: number } = {},
+  options: {
+    batchSize?: number;
+    batchDelayMs?: number;
+    backup?: JobSettings['backup'];
+    /** Receives the worker's JSON log lines (level info and up); silent without it. */
+    logStream?: DestinationStream;
+  } = {},
 ) {
   const db = createDb(env.databaseUrl, { max: 5, connectTimeout: 2 });
   const connection = createWorkerConnection(env.redisUrl);
   const events = createProducerConnection(env.redisUrl);
   const logger = createLogger({
     name: 'test-worker',
-    level: 'silent',
+    level: options.logStream ? 'info' : 'silent',
     format: 'json',
     version: 'test',
+    ...(options.logStream ? { stream: options.logStream } : {}),
   });
   const runtime: JobRuntime = startJobRuntime({
     connection,
@@ -108,6 +117,7 @@ export function startInProcessWorker(
     settings: {
       importBatchSize: options.batchSize ?? 500,
       importBatchDelayMs: options.batchDelayMs ?? 0,
+      ...(options.backup ? { backup: options.backup } : {}),
     },
   });
   return {

@@ -9,6 +9,11 @@ export function s3Client(settings: S3Settings): S3Client {
   return new S3Client({
     region: settings.region,
     forcePathStyle: settings.forcePathStyle,
+    // Checksums only where S3 requires them: the SDK's default (a CRC trailer in an aws-chunked
+    // body on every upload) is not understood by every S3-compatible service and was stored as
+    // part of the object by one in the tests. Integrity is the sidecar's SHA-256 either way.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     // Without keys the SDK's default chain applies (env, instance role).
     ...(settings.accessKeyId && settings.secretAccessKey

@@ -24,7 +24,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	backup restore deploy coolify-setup bench-start bench-import bench-migrate bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
+	backup restore deploy coolify-setup bench-start bench-import bench-migrate bench-backup bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
 	docker-offline docker-offline-stop
 
 help: ## Show this list
@@ -177,6 +177,9 @@ migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM,
 
 bench-migrate: setup ## Time migrate-from-impl2 on ~1 GB + 100k keys next to plain pg_dump | pg_restore
 	@$(TSX) scripts/bench/migrate.ts $(ARGS)
+
+bench-backup: setup ## Benchmark: a backup and a restore drill for the seeded database and ~1 GB (ARGS="--mb N --runs N")
+	@$(TSX) scripts/bench/backup.ts $(ARGS)
 
 tasks: setup ## Run every task's verification (docs/tasks), print ✓/✗/manual, update the overview
 	@$(TSX) scripts/checks/tasks/main.ts $(ARGS)

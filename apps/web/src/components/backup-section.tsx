@@ -27,7 +27,16 @@ export function formatAge(iso: string, now: number): string {
  * The last backup (age, size, where) and the last restore drill (when, result), from the
  * worker's backup_runs rows; the same state /api/health reports as `checks.backup`.
  */
-export function BackupSection({ state, now }: { state: BackupState; now: number }) {
+export function BackupSection({ state, now }: { state: BackupState | null; now: number }) {
+  if (!state)
+    return (
+      <section className="card" aria-labelledby="backups-title">
+        <h2 id="backups-title" className="card-title card-title-spaced">
+          Backups
+        </h2>
+        <p className="empty">The database does not answer: the backup state is unavailable.</p>
+      </section>
+    );
   const { lastBackup, lastGoodBackup, lastDrill } = state;
   return (
     <section className="card" aria-labelledby="backups-title">

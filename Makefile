@@ -24,7 +24,7 @@ DEPS := node_modules/.install-stamp
 
 .PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	deploy coolify-setup check-rollback bench-start bench-import bench-migrate bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
+	backup restore deploy coolify-setup check-rollback bench-start bench-import bench-migrate bench-backup bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
 	docker-offline docker-offline-stop
 
 help: ## Show this list
@@ -135,6 +135,12 @@ build: setup ## Production builds: Next standalone server and worker bundle
 logs: ## Follow the compose services' logs
 	@if docker info >/dev/null 2>&1; then docker compose logs -f; else echo "! no Docker engine: app logs are in the 'make up' terminal; service logs belong to your own install"; fi
 
+backup: migrate ## Back up DATABASE_URL now into BACKUP_DIR (pg_dump -Fc, checked, retention), as the worker's backup job
+	@$(TSX) scripts/backup/backup.ts $(ARGS)
+
+restore: setup ## Restore FILE=<.dump|latest> into a NEW database INTO=<name> and verify it; ARGS=--switch to switch
+	@$(TSX) scripts/backup/restore.ts $(if $(FILE),--file "$(FILE)",) $(if $(INTO),--into "$(INTO)",) $(ARGS)
+
 psql: setup ## Open psql on DATABASE_URL
 	@$(TSX) scripts/dev/shell.ts psql
 
@@ -175,6 +181,9 @@ migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM,
 
 bench-migrate: setup ## Time migrate-from-impl2 on ~1 GB + 100k keys next to plain pg_dump | pg_restore
 	@$(TSX) scripts/bench/migrate.ts $(ARGS)
+
+bench-backup: setup ## Benchmark: a backup and a restore drill for the seeded database and ~1 GB (ARGS="--mb N --runs N")
+	@$(TSX) scripts/bench/backup.ts $(ARGS)
 
 tasks: setup ## Run every task's verification (docs/tasks), print ✓/✗/manual, update the overview
 	@$(TSX) scripts/checks/tasks/main.ts $(ARGS)

@@ -154,8 +154,37 @@ export const reports = pgTable(
   (t) => [index('reports_generated_at_idx').on(t.generatedAt.desc())],
 );
 
+/** Rows per table (`schema.table`) at the moment of a backup's snapshot. */
+export type TableCounts = Record<string, number>;
+
+/**
+ * Every backup and restore drill the worker ran, and how it ended: the web app shows the latest
+ * of each (dashboard, /api/health) from here, without reading the worker's files.
+ */
+export const backupRuns = pgTable(
+  'backup_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: ['backup', 'drill'] }).notNull(),
+    status: text('status', { enum: ['running', 'succeeded', 'failed'] }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** The backup's file name (for a drill: the file it restored). */
+    file: text('file'),
+    /** Where the file is: the local path, then `s3://bucket/key` when it was uploaded. */
+    locations: jsonb('locations').$type<string[]>().notNull().default([]),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    tableCounts: jsonb('table_counts').$type<TableCounts>(),
+    /** The schedule's interval when the run started: "stale" means older than twice this. */
+    intervalSeconds: integer('interval_seconds'),
+    error: text('error'),
+  },
+  (t) => [index('backup_runs_kind_started_idx').on(t.kind, t.startedAt.desc())],
+);
+
 export type Contact = typeof contacts.$inferSelect;
 export type Import = typeof imports.$inferSelect;
 export type ImportStatus = (typeof importStatus.enumValues)[number];
 export type ImportError = typeof importErrors.$inferSelect;
 export type Report = typeof reports.$inferSelect;
+export type BackupRun = typeof backupRuns.$inferSelect;

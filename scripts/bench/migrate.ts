@@ -14,6 +14,7 @@ import { connectionArgs } from '../migrate-from-impl2/pg-tools.ts';
 import { formatBytes } from '../migrate-from-impl2/progress.ts';
 import { type RedisServer, runTool, startRedis } from '../migrate-from-impl2/testing.ts';
 import { withDatabase } from '../migrate-from-impl2/urls.ts';
+import { generateEventsDatabase } from './lib.ts';
 
 const { values: args } = commandArgs({
   usage: 'make bench-migrate [ARGS="--mb 1000 --keys 100000"]',
@@ -62,41 +63,7 @@ try {
   step(`generating ${mb} MB in ${names.source} and ${keys} Redis keys`);
   let started = Date.now();
   await admin.unsafe(`create database "${names.source}"`);
-  const source = postgres(url(names.source), { max: 2, onnotice: () => {} });
-  await source.unsafe(`
-    create table customers (id int primary key, name text not null, created_at timestamptz not null default now());
-    create table events (
-      id bigint generated always as identity primary key,
-      customer_id int not null references customers (id),
-      kind text not null,
-      payload jsonb not null,
-      body text not null,
-      amount numeric(12, 2),
-      at timestamptz not null
-    );
-    create index events_customer_at on events (customer_id, at);
-    insert into customers select g, 'customer ' || g from generate_series(1, 10000) g;`);
-  // About 300 bytes per row on disk with the index: batches of 200k rows until the size is reached.
-  const target = mb * 1e6;
-  for (let batch = 0; ; batch++) {
-    const [row] = await source<
-      { size: string }[]
-    >`select pg_database_size(current_database())::text as size`;
-    if (Number(row?.size) >= target) break;
-    await source.unsafe(`
-      insert into events (customer_id, kind, payload, body, amount, at)
-      select 1 + (g % 10000), (array['signup','order','refund','login'])[1 + g % 4],
-             jsonb_build_object('n', g, 'tags', jsonb_build_array('a', g % 7), 'ok', g % 3 = 0),
-             md5(g::text) || ' ' || md5((g * 31)::text) || ' ' || md5((g * 97)::text) || ' ' || md5((g * 13)::text),
-             (g % 100000) / 100.0, now() - (g % 100000) * interval '1 minute'
-        from generate_series(${batch * 200_000 + 1}, ${(batch + 1) * 200_000}) g`);
-  }
-  await source`analyze`;
-  const [{ size, rows } = { size: '0', rows: '0' }] = await source<
-    { size: string; rows: string }[]
-  >`
-    select pg_database_size(current_database())::text as size, (select count(*) from events)::text as rows`;
-  await source.end();
+  const { size, rows } = await generateEventsDatabase(url(names.source), mb);
 
   const [redisSource, redisTarget] = await Promise.all([
     startRedis({ appendonly: false }),

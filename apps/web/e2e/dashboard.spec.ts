@@ -46,6 +46,8 @@ test('the dashboard follows a report job from waiting to completed live, and sho
     const health = page.getByRole('region', { name: 'Health' });
     await expect(health.getByText('OK')).toHaveCount(3);
     await expect(page.getByText('No report yet.')).toBeVisible();
+    // The run's own database has no backup yet: the section says so instead of showing "OK".
+    await expect(page.getByRole('region', { name: 'Backups' })).toContainText('No backup yet');
     const completedBefore = Number(await cell(page, 'completed').textContent());
 
     await page.evaluate(() => {

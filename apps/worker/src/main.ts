@@ -16,7 +16,14 @@ const logger = createLogger({
   level: env.LOG_LEVEL,
   format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
   version,
-  secrets: [env.DATABASE_URL, env.REDIS_URL],
+  // Job settings named like secrets (BACKUP_S3_SECRET_ACCESS_KEY, …) are redacted as well.
+  secrets: [
+    env.DATABASE_URL,
+    env.REDIS_URL,
+    ...Object.entries(env.jobSettings)
+      .filter(([name, value]) => /SECRET|PASSWORD|TOKEN/.test(name) && typeof value === 'string')
+      .map(([, value]) => String(value)),
+  ],
 });
 
 // After an uncaught exception the process state is unknown: log it as one JSON record and exit,
@@ -61,8 +68,11 @@ const runtime = startJobRuntime({
   events,
   lockDurationMs: env.WORKER_LOCK_DURATION_MS,
   stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
-  // Each job's own settings (its definition's `settings`), validated with the rest of the env.
+  // Each job's own settings (its definition's `settings`), validated with the rest of the env;
+  // the database URL and schedule patterns for jobs that run tools (pg_dump) or report staleness.
   settings: env.jobSettings,
+  databaseUrl: env.DATABASE_URL,
+  crons: env.crons,
 });
 let schedulesRegistered = false;
 

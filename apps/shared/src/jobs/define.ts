@@ -64,11 +64,9 @@ export function defineJob<
 }
 
 /** The parsed values of a definition's settings, as its handler sees them. */
-export type SettingsOf<TDefinition extends JobDefinition> = {
-  [K in keyof NonNullable<TDefinition['settings']>]: z.output<
-    NonNullable<TDefinition['settings']>[K]
-  >;
-};
+export type SettingsOf<TDefinition extends JobDefinition> = z.output<
+  z.ZodObject<NonNullable<TDefinition['settings']>>
+>;
 
 /**
  * Completed jobs are trimmed by age and count (history lives in Postgres); failed ones are kept

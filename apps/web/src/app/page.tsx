@@ -1,9 +1,11 @@
 import Link from 'next/link';
 import { connection } from 'next/server';
+import { BackupSection } from '@/components/backup-section';
 import { DashboardLive } from '@/components/dashboard-live';
 import { ReportSection } from '@/components/report-section';
 import { StatusBadge } from '@/components/status-badge';
 import { formatDateTime, formatNumber } from '@/lib/format';
+import { backupState } from '@/server/backups.server';
 import { dashboardSnapshot } from '@/server/dashboard.server';
 import { listImports } from '@/server/imports.server';
 import { latestReport } from '@/server/reports.server';
@@ -12,14 +14,18 @@ export const metadata = { title: 'Dashboard' };
 
 /**
  * What the background work is doing: queue counts, workers, throughput and health (updated live
- * by DashboardLive), the latest contacts report (rendered here), and the latest imports.
+ * by DashboardLive), the latest contacts report (rendered here), backups and restore drills, and
+ * the latest imports.
  */
 export default async function DashboardPage() {
   await connection(); // rendered per request: it shows live data
-  const [snapshot, report, { imports }] = await Promise.all([
+  const now = Date.now();
+  const [snapshot, report, { imports }, backups] = await Promise.all([
     dashboardSnapshot(),
     latestReport(),
     listImports({ limit: 5 }),
+    // Without Postgres the rest of the page still renders; the section says it cannot tell.
+    backupState(now).catch(() => null),
   ]);
   return (
     <>
@@ -35,6 +41,7 @@ export default async function DashboardPage() {
       <DashboardLive initial={snapshot}>
         <ReportSection report={report} />
       </DashboardLive>
+      <BackupSection state={backups} now={now} />
       <section className="card" aria-labelledby="latest-title">
         <div className="card-header">
           <h2 id="latest-title" className="card-title">

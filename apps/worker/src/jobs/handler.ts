@@ -18,6 +18,10 @@ export type JobContext<TSettings = Record<string, unknown>> = {
   publish: (event: AppEvent) => void;
   /** The job's own settings (its definition's `settings`), validated at start. */
   settings: TSettings;
+  /** The cron pattern (or `off`) this job's schedule runs on; undefined for unscheduled jobs. */
+  cron: string | undefined;
+  /** The app database's URL, for jobs that run Postgres tools (pg_dump); unset in some tests. */
+  databaseUrl: string | undefined;
   /** The runtime's queues and Redis connection, for jobs that maintain the queues themselves. */
   queues: Queues;
   redis: Redis;

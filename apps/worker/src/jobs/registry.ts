@@ -1,4 +1,10 @@
-import { contactsImport, contactsReport, maintenanceCleanup } from '@app/shared/contracts';
+import {
+  backup,
+  backupVerify,
+  contactsImport,
+  contactsReport,
+  maintenanceCleanup,
+} from '@app/shared/contracts';
 import { lazyHandler, type RegisteredJob } from './handler.ts';
 
 /**
@@ -18,5 +24,10 @@ export const registry: readonly RegisteredJob[] = [
   lazyHandler(
     maintenanceCleanup,
     async () => (await import('./handlers/maintenance-cleanup.ts')).maintenanceCleanupHandler,
+  ),
+  lazyHandler(backup, async () => (await import('./handlers/backup.ts')).backupHandler),
+  lazyHandler(
+    backupVerify,
+    async () => (await import('./handlers/backup-verify.ts')).backupVerifyHandler,
   ),
 ];

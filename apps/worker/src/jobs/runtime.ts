@@ -5,7 +5,7 @@ import { closeQueues, createQueues, type Queues } from '@app/shared/queues';
 import { within } from '@app/shared/wait';
 import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { JobContext, RegisteredJob } from './handler.ts';
 
 export type RuntimeOptions = {
@@ -20,10 +20,13 @@ export type RuntimeOptions = {
   /** Connection for live events; without offline queue so a Redis outage never blocks a job. */
   events?: Redis;
   /**
-   * Values of the jobs' settings by variable name (the worker passes its env); a job's unset
+   * Parsed values of the jobs' settings by variable name (the worker passes its env's); a job's unset
    * settings take their defaults.
    */
   settings?: Record<string, unknown>;
+  /** Schedule patterns by variable name (the worker env's `crons`); unset: each default. */
+  crons?: Record<string, string>;
+  databaseUrl?: string;
   /** Stall detection: a killed worker's job is taken over after about this long. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -41,16 +44,21 @@ export type JobRuntime = {
 /** Validates the payload, then runs the handler registered for the job's name. */
 export function createProcessor(
   registry: readonly RegisteredJob[],
-  base: Omit<JobContext, 'job' | 'token' | 'settings'>,
+  base: Omit<JobContext, 'job' | 'token' | 'settings' | 'cron'>,
   settings: Record<string, unknown> = {},
+  crons: Record<string, string> = {},
 ) {
   const byName = new Map(registry.map((entry) => [entry.definition.name, entry]));
-  // Parsed once at start: a value the worker env did not validate (a test's) fails here, loudly.
+  // The values are already parsed (the worker env validated them); a setting nobody passed (a
+  // test's runtime) takes its definition's default, worked out once at start.
   const settingsOf = new Map(
     registry.map(({ definition }) => {
-      const shape = definition.settings ?? {};
-      const values = Object.fromEntries(Object.keys(shape).map((key) => [key, settings[key]]));
-      return [definition.name, z.object(shape).parse(values) as Record<string, unknown>];
+      const shape: Record<string, z.ZodType> = definition.settings ?? {};
+      const values = Object.entries(shape).map(([key, schema]) => [
+        key,
+        key in settings ? settings[key] : schema.parse(undefined),
+      ]);
+      return [definition.name, Object.fromEntries(values) as Record<string, unknown>];
     }),
   );
   return async (job: Job, token?: string) => {
@@ -62,7 +70,9 @@ export function createProcessor(
       throw new UnrecoverableError(`invalid payload for ${job.name}: ${detail}`);
     }
     const jobSettings = settingsOf.get(job.name) ?? {};
-    return entry.handle(parsed.data, { ...base, settings: jobSettings, job, token });
+    const schedule = entry.definition.schedule;
+    const cron = schedule && (crons[schedule.env] ?? schedule.default);
+    return entry.handle(parsed.data, { ...base, settings: jobSettings, cron, job, token });
   };
 }
 
@@ -77,6 +87,7 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
       redis: options.connection,
       prefix: options.prefix,
       db: options.db,
+      databaseUrl: options.databaseUrl,
       logger: options.logger,
       shutdown: controller.signal,
       publish: (event) => {
@@ -87,6 +98,7 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
       },
     },
     options.settings,
+    options.crons,
   );
   const wanted = options.queues ?? queueNames;
   const used = new Set(options.registry.map((entry) => entry.definition.queue));

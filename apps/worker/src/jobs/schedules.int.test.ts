@@ -28,6 +28,8 @@ describe('job schedules', () => {
       QUEUE_PREFIX: prefix,
       REPORT_CRON: '0 3 * * *',
       CLEANUP_CRON: '17 * * * *',
+      BACKUP_CRON: '30 2 * * *',
+      BACKUP_VERIFY_CRON: '30 4 * * 0',
     };
     const redis = createWorkerConnection(base.redisUrl);
     const queues = createQueues(redis, prefix);
@@ -35,15 +37,23 @@ describe('job schedules', () => {
       for (let restart = 0; restart < 5; restart++) await startAndStop(env);
 
       expect(await schedulers(queues)).toEqual([
+        { id: 'backup', name: 'backup', pattern: '30 2 * * *' },
+        { id: 'backup-verify', name: 'backup.verify', pattern: '30 4 * * 0' },
         { id: 'contacts-report', name: 'contacts.report', pattern: '0 3 * * *' },
         { id: 'maintenance-cleanup', name: 'maintenance.cleanup', pattern: '17 * * * *' },
       ]);
       expect(await queues.imports.getJobSchedulers()).toEqual([]);
       // A scheduler keeps exactly one delayed job: its next run.
-      expect(await queues.maintenance.getDelayedCount()).toBe(2);
+      expect(await queues.maintenance.getDelayedCount()).toBe(4);
 
       // A changed pattern replaces the schedule; `off` removes it.
-      await startAndStop({ ...env, REPORT_CRON: '30 4 * * 1', CLEANUP_CRON: 'off' });
+      await startAndStop({
+        ...env,
+        REPORT_CRON: '30 4 * * 1',
+        CLEANUP_CRON: 'off',
+        BACKUP_CRON: 'off',
+        BACKUP_VERIFY_CRON: 'off',
+      });
       expect(await schedulers(queues)).toEqual([
         { id: 'contacts-report', name: 'contacts.report', pattern: '30 4 * * 1' },
       ]);

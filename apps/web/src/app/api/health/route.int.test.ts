@@ -53,7 +53,10 @@ async function firstHealth(redisUrl: string) {
   const response = await fetch(`${web.url}/api/health`);
   return {
     status: response.status,
-    body: (await response.json()) as { status: string; checks: { db: string; redis: string } },
+    body: (await response.json()) as {
+      status: string;
+      checks: { db: string; redis: string; backup: string };
+    },
   };
 }
 
@@ -77,13 +80,13 @@ describe('the first /api/health after a start', () => {
   it('answers 200 with redis ok when Redis is up', async () => {
     const { redisUrl } = await testEnv();
     const first = await firstHealth(redisUrl);
-    expect(first.body.checks).toEqual({ db: 'ok', redis: 'ok' });
+    expect(first.body.checks).toEqual({ db: 'ok', redis: 'ok', backup: expect.any(String) });
     expect(first.status).toBe(200);
   });
 
   it('answers 503 with redis down when nothing listens at REDIS_URL', async () => {
     const first = await firstHealth(`redis://127.0.0.1:${await freePort()}`);
-    expect(first.body.checks).toEqual({ db: 'ok', redis: 'down' });
+    expect(first.body.checks).toEqual({ db: 'ok', redis: 'down', backup: expect.any(String) });
     expect(first.status).toBe(503);
   });
 });

@@ -1,3 +1,4 @@
+import { backupState } from '@/server/backups.server';
 import { sincePostgresUnavailable } from '@/server/http.server';
 import { services, whenRedisReady, withTimeout } from '@/server/services.server';
 
@@ -11,15 +12,24 @@ const RECENT_FAILURE_MS = 10_000;
 /**
  * Liveness and readiness for Docker, Coolify and the deploy script: 200 when Postgres and Redis
  * answer (and no request found Postgres unavailable in the last 10 s), 503 otherwise, always within
- * about a second. `version` is what the deploy waits for.
+ * about a second. `version` is what the deploy waits for. `checks.backup` (ok, stale, failing,
+ * none; unknown when it cannot be read in time) informs and never fails the check: a missed backup
+ * must not make a proxy take a healthy app out of service.
  */
 export async function GET() {
   const { db, redis, version } = services();
+  let backup = 'unknown';
   const [selectOk, redisOk] = await Promise.all([
     withTimeout(db.sql`select 1`, 1000),
     // Within the same second: a connection still (re)connecting gets the rest of it to be ready.
     withTimeout(
       whenRedisReady(redis, 1000).then((ready) => (ready ? redis.ping() : Promise.reject())),
+      1000,
+    ),
+    withTimeout(
+      backupState().then((state) => {
+        backup = state.health;
+      }),
       1000,
     ),
   ]);
@@ -29,7 +39,7 @@ export async function GET() {
     {
       status: ok ? 'ok' : 'degraded',
       version,
-      checks: { db: dbOk ? 'ok' : 'down', redis: redisOk ? 'ok' : 'down' },
+      checks: { db: dbOk ? 'ok' : 'down', redis: redisOk ? 'ok' : 'down', backup },
     },
     { status: ok ? 200 : 503, headers: { 'cache-control': 'no-store' } },
   );

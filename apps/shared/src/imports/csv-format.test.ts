@@ -5,7 +5,9 @@ import {
   checkCsvUpload,
   detectDelimiter,
   mapHeaders,
+  quickRow,
   ROW_MAX_CHARS,
+  rowSchema,
   SNIFF_BYTES,
   sniffCsv,
   validateRow,
@@ -165,5 +167,73 @@ describe('checkCsvUpload', () => {
   it('accepts a file larger than the sniff window', () => {
     const rows = 'a@x.com\n'.repeat(10_000);
     expect(checkCsvUpload(encode(`email\n${rows}`)).ok).toBe(true);
+  });
+});
+
+describe('quickRow, the hot path of validateRow', () => {
+  // A small deterministic generator (no dependency): strings over the characters that decide
+  // email validity, plus spaces at either end and lengths around every cap.
+  let seed = 13;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const alphabet = [
+    'a',
+    'Z',
+    '0',
+    '.',
+    '@',
+    '-',
+    '_',
+    "'",
+    '+',
+    ' ',
+    '\t',
+    'é',
+    '..',
+    'com',
+    '@x.io',
+  ];
+  const text = (max: number) => {
+    let out = '';
+    const length = Math.floor(next() * max);
+    for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)];
+    return out;
+  };
+  const sized = (n: number) => `${' '.repeat(Math.floor(next() * 2))}${'x'.repeat(n)}`;
+  const cases = [
+    { email: ' Ada@Example.COM ', name: ' Ada ', company: '', phone: ' +1 ' },
+    { email: '', name: '', company: '', phone: '' },
+    { email: `${'a'.repeat(243)}@example.com`, name: '', company: '', phone: '' },
+    { email: `${'a'.repeat(242)}@example.com`, name: sized(200), company: sized(201), phone: '' },
+    { email: 'a@b.co', name: sized(201), company: sized(200), phone: sized(50) },
+    { email: 'a@b.co', name: '', company: '', phone: sized(51) },
+  ];
+  for (let i = 0; i < 3000; i++) {
+    cases.push({
+      email:
+        i % 2 === 0
+          ? ` A${text(5)}b@${i % 4 === 0 ? 'Ex' : text(3)}.com${' '.repeat(i % 3)}`
+          : text(12),
+      name: i % 7 === 0 ? sized(195 + Math.floor(next() * 10)) : text(4),
+      company: i % 11 === 0 ? sized(195 + Math.floor(next() * 10)) : text(4),
+      phone: i % 5 === 0 ? sized(45 + Math.floor(next() * 10)) : text(4),
+    });
+  }
+  it('accepts exactly the rows rowSchema accepts, with the same values', () => {
+    let accepted = 0;
+    for (const input of cases) {
+      const zod = rowSchema.safeParse(input);
+      const quick = quickRow(input);
+      expect(quick?.success ?? false, JSON.stringify(input)).toBe(zod.success);
+      if (quick) {
+        accepted++;
+        expect(quick.data).toStrictEqual(zod.data);
+      }
+    }
+    // Both sides are exercised.
+    expect(accepted).toBeGreaterThan(100);
+    expect(cases.length - accepted).toBeGreaterThan(100);
   });
 });

@@ -132,7 +132,7 @@ const optionalText = (max: number) =>
     .max(max, `longer than ${max} characters`)
     .transform((v) => (v === '' ? null : v));
 
-const rowSchema = z.object({
+export const rowSchema = z.object({
   email: z
     .string()
     .trim()
@@ -144,6 +144,29 @@ const rowSchema = z.object({
   company: optionalText(200),
   phone: optionalText(50),
 });
+
+type RowInput = { email: string; name: string; company: string; phone: string };
+const emailPattern = z.regexes.email;
+const optionalValue = (value: string) => (value === '' ? null : value);
+
+/** rowSchema's result for a row that passes every check of it; undefined for any other row. */
+export function quickRow(input: RowInput) {
+  const email = input.email.trim();
+  const name = input.name.trim();
+  const company = input.company.trim();
+  const phone = input.phone.trim();
+  if (email.length < 1 || email.length > 254 || !emailPattern.test(email)) return undefined;
+  if (name.length > 200 || company.length > 200 || phone.length > 50) return undefined;
+  return {
+    success: true as const,
+    data: {
+      email: email.toLowerCase(),
+      name: optionalValue(name),
+      company: optionalValue(company),
+      phone: optionalValue(phone),
+    },
+  };
+}
 
 /** Validates one record; problems name the column as it is called in the file. */
 export function validateRow(record: string[], mapping: ColumnMapping): RowResult {
@@ -162,12 +185,16 @@ export function validateRow(record: string[], mapping: ColumnMapping): RowResult
     return index === undefined ? '' : (record[index] ?? '');
   };
   const joinedName = [cell('firstName').trim(), cell('lastName').trim()].filter(Boolean).join(' ');
-  const parsed = rowSchema.safeParse({
+  const input = {
     email: cell('email'),
     name: cell('name').trim() || joinedName,
     company: cell('company'),
     phone: cell('phone'),
-  });
+  };
+  // The hot path: nearly every row is valid, and zod costs about a quarter of the import's CPU.
+  // quickRow accepts only what rowSchema accepts and gives the same value; anything else goes
+  // through rowSchema, so the problems of a failing row are zod's own words.
+  const parsed = quickRow(input) ?? rowSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const field = issue.path[0] as Field;

@@ -1,6 +1,7 @@
 import type { ImportCheckpoint } from '@app/db';
 import {
   type ColumnMapping,
+  type Delimiter,
   mapHeaders,
   noRowsMessage,
   SNIFF_BYTES,
@@ -10,7 +11,7 @@ import {
 import type { Batch } from '@app/shared/imports';
 import { UnrecoverableError } from 'bullmq';
 import type postgres from 'postgres';
-import { CsvFileError, csvRecords } from './csv-records.ts';
+import { CsvFileError, cleanRowCount, csvRecords } from './csv-records.ts';
 
 /** Streams an upload back out of Postgres one chunk at a time; the file is never whole in memory. */
 async function* storedChunks(sql: postgres.Sql, id: string): AsyncGenerator<Buffer> {
@@ -71,10 +72,10 @@ async function runImport(
   if (!sniff.ok) throw new UnrecoverableError(sniff.message);
 
   if (checkpoint.line === 0) {
-    let rows = 0;
-    for await (const { line } of csvRecords(open(), sniff.delimiter, { positions: false })) {
-      if (line > 1) rows++;
-    }
+    // A scan without cells for the usual clean file; csv-parse for any other, to name its fault.
+    const rows =
+      (await cleanRowCount(open(), sniff.delimiter)) ??
+      (await parsedRowCount(open(), sniff.delimiter));
     if (rows === 0) throw new UnrecoverableError(noRowsMessage);
   }
 
@@ -119,6 +120,18 @@ async function runImport(
   if (batch.rows > 0 && (await flush(batch)) === 'stop') return 'stopped';
   if (inFlight && (await inFlight) === 'stop') return 'stopped';
   return 'done';
+}
+
+/** Rows after the header as csvRecords reads them; throws CsvFileError for a broken file. */
+async function parsedRowCount(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  delimiter: Delimiter,
+): Promise<number> {
+  let rows = 0;
+  for await (const { line } of csvRecords(chunks, delimiter, { positions: false })) {
+    if (line > 1) rows++;
+  }
+  return rows;
 }
 
 /** The first SNIFF_BYTES of the file (fewer when it is shorter). */

@@ -101,17 +101,22 @@ describe('CLAUDE.md: add a scheduled job', () => {
         '',
       ].join('\n'),
     );
-    edit('apps/worker/src/jobs/registry.ts', (text) =>
-      text
+    edit('apps/worker/src/jobs/registry.ts', (text) => {
+      // The import may be one line or one name per line (the formatter decides); the name goes last.
+      const registered = text
         .replace(
-          /import \{ ([^}]+) \} from '@app\/shared\/contracts'/,
-          `import { $1, ${name} } from '@app/shared/contracts'`,
+          /import \{([^}]+?),?(\s*)\} from '@app\/shared\/contracts'/,
+          `import {$1, ${name}$2} from '@app/shared/contracts'`,
         )
         .replace(
           /\n\];/,
           `\n  lazyHandler(${name}, async () => (await import('./handlers/${file}.ts')).handler),\n];`,
-        ),
-    );
+        );
+      // A registry that changed shape must fail here, not as a puzzling type error later.
+      expect(registered).toContain(`, ${name}`);
+      expect(registered).toContain(`lazyHandler(${name},`);
+      return registered;
+    });
     edit(
       '.env.example',
       (text) =>

@@ -1,3 +1,4 @@
+// template-demo
 import type { Database } from './client.ts';
 import { type Import, importChunks, imports } from './schema.ts';
 

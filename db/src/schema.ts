@@ -16,6 +16,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
+// demo:start
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({
   dataType: () => 'bytea',
 });
@@ -26,12 +27,29 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({
  * database's default collation needs a second, text_pattern_ops index for LIKE.
  */
 const byteText = customType<{ data: string }>({ dataType: () => 'text collate "C"' });
+// demo:end
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 };
 
+/**
+ * The skeleton's example table: rows the example page adds and the example job marks processed.
+ * Copy its shape for your first table, then delete it (and its job, route and page).
+ */
+export const examples = pgTable(
+  'examples',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    message: text('message').notNull(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [index('examples_created_at_idx').on(t.createdAt.desc(), t.id.desc())],
+);
+
+// demo:start
 /**
  * Emails are stored normalised (trimmed, lower-case), which makes the unique constraint
  * case-insensitive and lets upserts target a plain column.
@@ -154,6 +172,8 @@ export const reports = pgTable(
   (t) => [index('reports_generated_at_idx').on(t.generatedAt.desc())],
 );
 
+// demo:end
+
 /** Rows per table (`schema.table`) at the moment of a backup's snapshot. */
 export type TableCounts = Record<string, number>;
 
@@ -182,9 +202,12 @@ export const backupRuns = pgTable(
   (t) => [index('backup_runs_kind_started_idx').on(t.kind, t.startedAt.desc())],
 );
 
+export type Example = typeof examples.$inferSelect;
+// demo:start
 export type Contact = typeof contacts.$inferSelect;
 export type Import = typeof imports.$inferSelect;
 export type ImportStatus = (typeof importStatus.enumValues)[number];
 export type ImportError = typeof importErrors.$inferSelect;
 export type Report = typeof reports.$inferSelect;
+// demo:end
 export type BackupRun = typeof backupRuns.$inferSelect;

@@ -1,3 +1,4 @@
+// template-demo
 import { sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { contacts } from './schema.ts';

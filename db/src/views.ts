@@ -1,3 +1,4 @@
+// template-demo
 import type { Import, ImportStatus } from './schema.ts';
 
 /** The JSON shape of an import in API responses and live events. */

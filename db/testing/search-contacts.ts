@@ -1,3 +1,4 @@
+// template-demo
 import type postgres from 'postgres';
 
 // Realistic enough for search plans: names drawn from common first/last names, two in three

@@ -1,3 +1,4 @@
+// template-demo
 // `make bench-import`: 100,000 contacts through the real path (multipart upload → Postgres →
 // BullMQ → worker → upserts → completed), next to two ceilings measured in the same run on the
 // same file: a plain COPY into an empty table, and the same work in SQL alone (COPY into a staging

@@ -1,3 +1,4 @@
+// template-demo
 // `make bench-search`: contact search latency at 100k and 1M contacts, through the production
 // server over HTTP (`GET /api/contacts?q=…` with Basic auth), at a bounded open-loop load (a
 // request every 1/RPS s whatever the answers, so a slow server queues up as it would in

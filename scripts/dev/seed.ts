@@ -1,3 +1,4 @@
+// template-demo
 import { createDb, describeDbError } from '@app/db';
 import { seed } from '@app/db/seed';
 import { postgresUrl } from '@app/shared/env';

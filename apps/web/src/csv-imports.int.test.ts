@@ -1,3 +1,4 @@
+// template-demo
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testEnv } from '@app/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

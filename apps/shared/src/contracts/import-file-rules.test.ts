@@ -1,3 +1,4 @@
+// template-demo
 import { describe, expect, it } from 'vitest';
 import { checkImportFile, importFileAccept } from './import-file-rules.ts';
 

@@ -1,3 +1,4 @@
+// template-demo
 // Which uploads a contacts import accepts, defined once for the three places that check a file:
 // the browser (a hint before a wasted upload), the upload API (the verdict, with a 4xx) and the
 // worker's sniff (the content itself, on every attempt). Dependency-free: the upload form imports it.

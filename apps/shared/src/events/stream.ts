@@ -1,4 +1,6 @@
+// demo:start
 import type { ImportView } from '@app/db';
+// demo:end
 import type { Redis } from 'ioredis';
 import { compareStreamIds } from './sse.ts';
 
@@ -7,7 +9,13 @@ import { compareStreamIds } from './sse.ts';
  * stream ids are ordered across processes, so a browser that reconnects with Last-Event-ID gets
  * exactly what it missed, and a web process that restarts loses nothing it needs.
  */
-export type AppEvent = { type: 'import.updated'; import: ImportView };
+export type AppEvent =
+  // The example job processed a row: the example page refreshes.
+  | { type: 'example.processed'; id: string }
+  // demo:start
+  | { type: 'import.updated'; import: ImportView }
+  // demo:end
+  | never;
 
 /** Roughly the last 10k events are kept: enough for any reconnect; the database has the rest. */
 const MAX_EVENTS = 10_000;

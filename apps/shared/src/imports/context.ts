@@ -1,3 +1,4 @@
+// template-demo
 import type { Database, ImportView } from '@app/db';
 import type { AppEvent } from '../events/stream.ts';
 

@@ -1,3 +1,4 @@
+// template-demo
 import { describe, expect, it } from 'vitest';
 import {
   CELL_MAX_CHARS,

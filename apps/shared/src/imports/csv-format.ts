@@ -1,3 +1,4 @@
+// template-demo
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { importContentMessages, SNIFF_BYTES } from '../contracts/import-file-rules.ts';

@@ -1,3 +1,4 @@
+// template-demo
 // The lifecycle's expected refusals, with the status and code an API answers them with; the
 // web turns them into its error body. Dependency-free, so any caller can test for them.
 

@@ -1,3 +1,4 @@
+// template-demo
 // The import lifecycle, one owner: every state change (create, claim, commit a batch, complete,
 // fail, retry, cancel), the views the pages show and the `import.updated` events they publish.
 // The web's routes and pages and the worker's import job call it; see docs/imports.md.

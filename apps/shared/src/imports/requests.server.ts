@@ -1,3 +1,4 @@
+// template-demo
 import { type Import, type ImportView, imports, importView, storeImportFile } from '@app/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { announce, type ImportContext, type ImportJobs } from './context.ts';

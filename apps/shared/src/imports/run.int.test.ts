@@ -1,3 +1,4 @@
+// template-demo
 import { createDb, type DbClient, storeImportFile } from '@app/db';
 import { resetDatabase, testEnv } from '@app/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

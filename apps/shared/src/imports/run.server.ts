@@ -1,3 +1,4 @@
+// template-demo
 import { type Import, type ImportCheckpoint, type ImportView, imports, importView } from '@app/db';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { DrizzleQueryError } from 'drizzle-orm/errors';

@@ -1,3 +1,4 @@
+// template-demo
 import { type Import, importErrors, imports, importView } from '@app/db';
 import { and, asc, desc, eq, gt, lt, or } from 'drizzle-orm';
 import type { ImportContext } from './context.ts';

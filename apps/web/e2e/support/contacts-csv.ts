@@ -1,3 +1,4 @@
+// template-demo
 /**
  * A contacts file as a spreadsheet exports it: UTF-8 BOM, CRLF line ends, quoted fields with
  * commas, quotes and a line break, "First Name"/"Last Name"/"E-mail Address" headers, a column

@@ -2,13 +2,19 @@ import Link from 'next/link';
 import { connection } from 'next/server';
 import { BackupSection } from '@/components/backup-section';
 import { DashboardLive } from '@/components/dashboard-live';
+// demo:start
 import { ReportSection } from '@/components/report-section';
+// demo:end
+// demo:start
 import { StatusBadge } from '@/components/status-badge';
+// demo:end
 import { formatDateTime, formatNumber } from '@/lib/format';
 import { backupState } from '@/server/backups.server';
 import { dashboardSnapshot } from '@/server/dashboard.server';
+// demo:start
 import { listImports } from '@/server/imports.server';
 import { latestReport } from '@/server/reports.server';
+// demo:end
 
 export const metadata = { title: 'Dashboard' };
 

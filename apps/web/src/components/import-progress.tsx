@@ -1,3 +1,4 @@
+// template-demo
 import type { ImportView } from '@app/db';
 import { formatNumber, percent } from '@/lib/format';
 

@@ -1,3 +1,4 @@
+// template-demo
 import type { Report } from '@app/db';
 import { formatDateTime, formatDuration, formatNumber } from '@/lib/format';
 import { BarChart } from './bar-chart';

@@ -1,3 +1,4 @@
+// template-demo
 import type { ImportView } from '@app/db';
 import { describeStatus } from '@/lib/format';
 

@@ -1,3 +1,4 @@
+// template-demo
 'use client';
 
 import type { ImportView } from '@app/db';

@@ -1,3 +1,4 @@
+// template-demo
 import { describe, expect, it } from 'vitest';
 import { boundedExtra, EXTRA_KEYS_MAX, EXTRA_VALUE_MAX_CHARS } from './bounded-extra';
 

@@ -1,3 +1,4 @@
+// template-demo
 /**
  * A contact's `extra` as lists send it: a bounded number of keys and characters per contact, so
  * one contact with a huge imported cell cannot make every page of the list huge. Values are cut

@@ -1,3 +1,4 @@
+// template-demo
 import { checkImportFile } from '@app/shared/contracts/import-file-rules';
 import { formatBytes } from './format';
 

@@ -1,3 +1,4 @@
+// template-demo
 import { contacts, type Database } from '@app/db';
 import { asc, gt, type SQL, sql } from 'drizzle-orm';
 import { prefixRange } from '../lib/prefix-range';

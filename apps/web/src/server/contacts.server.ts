@@ -1,3 +1,4 @@
+// template-demo
 import { boundedExtra } from '../lib/bounded-extra';
 import { findContacts } from './contact-search.server';
 import { ApiError, hasControlCharacters } from './http.server';

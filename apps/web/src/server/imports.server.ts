@@ -1,3 +1,4 @@
+// template-demo
 import type { Import, ImportView } from '@app/db';
 import { contactsImport } from '@app/shared/contracts';
 import { checkImportFile } from '@app/shared/contracts/import-file-rules';

@@ -1,3 +1,4 @@
+// template-demo
 import { type Report, reports } from '@app/db';
 import { contactsReport } from '@app/shared/contracts';
 import { enqueue } from '@app/shared/queues';

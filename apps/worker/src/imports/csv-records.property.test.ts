@@ -1,3 +1,4 @@
+// template-demo
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzParameters, generatedCsv } from '../testing/csv-reference.ts';

@@ -1,3 +1,4 @@
+// template-demo
 import { describe, expect, it } from 'vitest';
 import { CsvFileError, type CsvRecord, csvRecords } from './csv-records.ts';
 

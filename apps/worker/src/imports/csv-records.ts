@@ -1,3 +1,4 @@
+// template-demo
 import { pipeline, Readable } from 'node:stream';
 import type { Delimiter } from '@app/shared/csv';
 import { CsvError, parse } from 'csv-parse';

@@ -1,3 +1,4 @@
+// template-demo
 import { createDb, storeImportFile } from '@app/db';
 import { resetDatabase, testEnv } from '@app/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// template-demo
 import { mapHeaders, SNIFF_BYTES } from '@app/shared/csv';
 import type { Batch } from '@app/shared/imports';
 import { UnrecoverableError } from 'bullmq';

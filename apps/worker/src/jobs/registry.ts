@@ -1,8 +1,11 @@
 import {
   backup,
   backupVerify,
+  // demo:start
   contactsImport,
   contactsReport,
+  // demo:end
+  exampleProcess,
   maintenanceCleanup,
 } from '@app/shared/contracts';
 import { lazyHandler, type RegisteredJob } from './handler.ts';
@@ -14,6 +17,11 @@ import { lazyHandler, type RegisteredJob } from './handler.ts';
  */
 export const registry: readonly RegisteredJob[] = [
   lazyHandler(
+    exampleProcess,
+    async () => (await import('./handlers/example-process.ts')).exampleProcessHandler,
+  ),
+  // demo:start
+  lazyHandler(
     contactsImport,
     async () => (await import('./handlers/contacts-import.ts')).importContactsHandler,
   ),
@@ -21,6 +29,7 @@ export const registry: readonly RegisteredJob[] = [
     contactsReport,
     async () => (await import('./handlers/contacts-report.ts')).contactsReportHandler,
   ),
+  // demo:end
   lazyHandler(
     maintenanceCleanup,
     async () => (await import('./handlers/maintenance-cleanup.ts')).maintenanceCleanupHandler,

@@ -1,3 +1,4 @@
+// template-demo
 import fc from 'fast-check';
 
 /**

@@ -1,3 +1,4 @@
+// template-demo
 import { z } from 'zod';
 import { defineJob } from '../define.ts';
 

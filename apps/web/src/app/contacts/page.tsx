@@ -1,3 +1,4 @@
+// template-demo
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { connection } from 'next/server';

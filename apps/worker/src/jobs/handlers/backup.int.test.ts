@@ -9,8 +9,8 @@ import { backup, backupVerify } from '@app/shared/contracts';
 import { enqueue } from '@app/shared/queues';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInProcessWorker } from '../../testing/import-fixtures.ts';
 import { waitForJob } from '../../testing/jobs.ts';
+import { startInProcessWorker } from '../../testing/worker.ts';
 
 let db: DbClient;
 let dir: string;

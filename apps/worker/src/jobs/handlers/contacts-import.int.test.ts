@@ -1,3 +1,4 @@
+// template-demo
 import { createDb, type DbClient } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

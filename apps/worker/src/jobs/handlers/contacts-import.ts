@@ -1,3 +1,4 @@
+// template-demo
 import type { ImportCheckpoint } from '@app/db';
 import { contactsImport } from '@app/shared/contracts';
 import {

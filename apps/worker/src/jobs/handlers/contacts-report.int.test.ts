@@ -1,3 +1,4 @@
+// template-demo
 import { createDb, type DbClient, type ReportResult } from '@app/db';
 import { seed } from '@app/db/seed';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';

@@ -1,3 +1,4 @@
+// template-demo
 import type { ReportResult } from '@app/db';
 import { contactsReport } from '@app/shared/contracts';
 import { defineHandler } from '../handler.ts';

@@ -4,8 +4,8 @@ import { eventsKey, maintenanceCleanup } from '@app/shared/contracts';
 import { enqueue } from '@app/shared/queues';
 import { createProducerConnection } from '@app/shared/redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startInProcessWorker } from '../../testing/import-fixtures.ts';
 import { waitForJob } from '../../testing/jobs.ts';
+import { startInProcessWorker } from '../../testing/worker.ts';
 
 let db: DbClient;
 let worker: ReturnType<typeof startInProcessWorker>;

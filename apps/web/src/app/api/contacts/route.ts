@@ -1,3 +1,4 @@
+// template-demo
 import { z } from 'zod';
 import { searchContacts } from '@/server/contacts.server';
 import { parseInput, pgText, route } from '@/server/http.server';

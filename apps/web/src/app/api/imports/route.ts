@@ -1,3 +1,4 @@
+// template-demo
 import { z } from 'zod';
 import { env } from '@/env';
 import { MULTIPART_OVERHEAD_BYTES } from '@/server/body-limits';

@@ -1,3 +1,4 @@
+// template-demo
 import { route } from '@/server/http.server';
 import { requestReport } from '@/server/reports.server';
 

@@ -1,3 +1,4 @@
+// template-demo
 import { importView } from '@app/db';
 import type { Metadata } from 'next';
 import Link from 'next/link';

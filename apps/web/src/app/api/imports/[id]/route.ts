@@ -1,3 +1,4 @@
+// template-demo
 import { importView } from '@app/db';
 import { parseInput, route, uuidParam } from '@/server/http.server';
 import { firstErrors, getImport } from '@/server/imports.server';

@@ -1,3 +1,4 @@
+// template-demo
 import { parseInput, route, uuidParam } from '@/server/http.server';
 import { cancelImport } from '@/server/imports.server';
 

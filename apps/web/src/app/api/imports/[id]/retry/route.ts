@@ -1,3 +1,4 @@
+// template-demo
 import { parseInput, route, uuidParam } from '@/server/http.server';
 import { retryImport } from '@/server/imports.server';
 

@@ -102,4 +102,13 @@ if (install.status !== 0) {
   if (online.status !== 0)
     die('pnpm install failed after the rename', 'run `make setup` and read its error');
 }
+// A longer scope lengthens import lines and changes import order: let Biome re-format what it must.
+step('biome check --write (import order and line length after the rename)');
+spawnSync(
+  'pnpm',
+  ['exec', 'biome', 'check', '--write', '--no-errors-on-unmatched', ...plan.map((c) => c.file)],
+  {
+    stdio: 'ignore',
+  },
+);
 ok(`'${name}' is ready: review with \`git diff\`, then commit`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { databaseName, planRename, validateName } from './rename.ts';
+import { databaseName, planRename, TEMPLATE_SCOPE, validateName } from './rename.ts';
 
 describe('validateName', () => {
   it('accepts npm- and Docker-safe names', () => {
@@ -21,7 +21,7 @@ describe('planRename', () => {
     'docker-compose.yml':
       'name: app\n    POSTGRES_DB: app\n  "pg_isready -h 127.0.0.1 -U postgres -d app"\n',
     '.env.example': 'DATABASE_URL=postgres://postgres:postgres@localhost:5432/app\n',
-    'apps/web/src/x.ts': "import { a } from '@app/shared/env';\n",
+    'apps/web/src/x.ts': `import { a } from '${TEMPLATE_SCOPE}shared/env';\n`,
     'README.md': '# Next.js + BullMQ + Drizzle template\n\nintro\n\n## Two commands\nmake up\n',
   };
   const read = (file: string) => files[file];

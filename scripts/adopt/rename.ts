@@ -80,6 +80,11 @@ function rulesFor(file: string, name: string): Rule[] {
       return [scope, [/image\.title="web"/, `image.title="${name}-web"`]];
     case 'apps/worker/Dockerfile':
       return [scope, [/image\.title="worker"/, `image.title="${name}-worker"`]];
+    case 'apps/web/src/app/layout.tsx':
+      return [
+        scope,
+        [/description: 'Next\.js \+ BullMQ \+ Drizzle template:/, `description: '${name}:`],
+      ];
     default:
       return [scope];
   }
@@ -89,10 +94,9 @@ function rulesFor(file: string, name: string): Rule[] {
 export function readmeHead(name: string): string {
   return `# ${name}
 
-${name} started from the devcontainer-first Next.js + BullMQ + Drizzle template: \`template.json\`
-records which template commit. \`make template-update\` takes the template's later improvements
-(docs/adopting.md). Describe your product here; the sections below are the template's and still
-apply.
+${name} started from a devcontainer-first TypeScript template (Next.js, BullMQ, Drizzle):
+\`template.json\` records which template commit (docs/adopting.md). Describe your product here;
+the sections below are the template's and still apply.
 
 `;
 }
@@ -107,6 +111,8 @@ export function planRename(
     const before = read(file);
     // Binary files and files deleted from the work tree are not ours to rewrite.
     if (before === undefined || before.includes('\0')) continue;
+    // template.json records the old scope on purpose (for `make template-update`).
+    if (file === 'template.json') continue;
     let text = before;
     for (const [pattern, replacement] of rulesFor(file, name))
       text = text.replace(pattern, replacement);

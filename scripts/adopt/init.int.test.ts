@@ -97,6 +97,8 @@ describe('make init', () => {
       'scripts/adopt/rename.ts',
       'scripts/adopt/rename.test.ts',
       'scripts/adopt/init.int.test.ts',
+      // It shows the template's names next to the new ones.
+      'docs/adopting.md',
     ];
     const left = spawnSync(
       'git',

@@ -6,6 +6,7 @@ import { loadRootEnv } from '@app/shared/env/node';
 import { commandArgs } from '../lib/args.ts';
 import { dockerStatus } from '../lib/docker.ts';
 import { type ScriptsEnv, scriptsEnvSchema } from '../lib/env.ts';
+import { nodeRange, satisfies } from '../lib/node-policy.ts';
 import { bold, fail, ok, warn } from '../lib/output.ts';
 import { portInUse, probePostgres, probeRedis, where } from '../lib/services.ts';
 
@@ -23,13 +24,13 @@ const bad = (text: string, fix: string) => {
 
 console.log(bold('Checking this machine for the template…'));
 
-// Node and pnpm
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major > 20 || (major === 20 && minor >= 9)) ok(`Node ${process.versions.node}`);
+// Node and pnpm: the range is package.json's engines.node (decision 0091).
+const range = nodeRange();
+if (satisfies(process.versions.node, range)) ok(`Node ${process.versions.node}`);
 else
   bad(
-    `Node ${process.versions.node} is too old (need >= 20.9)`,
-    'install Node 22 (see .nvmrc), e.g. `nvm install`',
+    `Node ${process.versions.node} is outside the supported range ${range}`,
+    `install Node ${readFileSync('.nvmrc', 'utf8').trim()} (see .nvmrc), e.g. \`nvm install\``,
   );
 
 const wantedPnpm = (

@@ -1,7 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -164,4 +172,97 @@ export async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T>
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+export type PgBouncer = {
+  /** `target` with its host and port replaced by the pooler's. */
+  url: string;
+  port: number;
+  output: () => string;
+  stop: () => Promise<void>;
+};
+
+/**
+ * A PgBouncer of the test's own (Debian's `pgbouncer`, 1.18 on bookworm) in front of `target`'s
+ * server, in `pool_mode` (transaction: what a managed database's pool does). Its ini and userlist
+ * live in a temporary folder; the system's pgbouncer service is never touched. Clients connect
+ * without a password (auth_type trust); the pooler logs in to Postgres with `target`'s user and
+ * password. As root it drops to the `postgres` user (PgBouncer refuses to run as root).
+ */
+export async function startPgBouncer(options: {
+  target: string;
+  poolMode?: 'session' | 'transaction';
+  /** Server connections per database and user: small, so clients share them. */
+  poolSize?: number;
+}): Promise<PgBouncer> {
+  const target = new URL(options.target);
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'test-pgbouncer-'));
+  const user = decodeURIComponent(target.username || 'postgres');
+  const password = decodeURIComponent(target.password);
+  const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  const server = [
+    `host=${target.hostname}`,
+    `port=${target.port || 5432}`,
+    `user=${user}`,
+    ...(password ? [`password=${quote(password)}`] : []),
+  ].join(' ');
+  const asRoot = process.getuid?.() === 0;
+  writeFileSync(path.join(dir, 'userlist.txt'), `"${user}" ""\n`);
+  writeFileSync(
+    path.join(dir, 'pgbouncer.ini'),
+    [
+      '[databases]',
+      `* = ${server}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      "unix_socket_dir = ''",
+      'auth_type = trust',
+      `auth_file = ${path.join(dir, 'userlist.txt')}`,
+      `pool_mode = ${options.poolMode ?? 'transaction'}`,
+      `default_pool_size = ${options.poolSize ?? 5}`,
+      'max_client_conn = 500',
+      'ignore_startup_parameters = extra_float_digits',
+      `admin_users = ${user}`,
+      ...(asRoot ? ['user = postgres'] : []),
+    ].join('\n'),
+  );
+  if (asRoot) spawnSync('chown', ['-R', 'postgres', dir]);
+  let output = '';
+  const child = spawn('pgbouncer', [path.join(dir, 'pgbouncer.ini')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const spawnFailed = once(child, 'error').then(([error]) => error as Error);
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const failed = await Promise.race([spawnFailed, sleep(50).then(() => undefined)]);
+    if (failed) throw new Error('pgbouncer could not start: apt-get install pgbouncer, then retry');
+    if (child.exitCode !== null) throw new Error(`pgbouncer exited: ${output.trim()}`);
+    if (/process up|listening on/.test(output)) break;
+    if (Date.now() > deadline) throw new Error(`pgbouncer did not start: ${output.trim()}`);
+  }
+  const url = new URL(options.target);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  url.password = '';
+  return {
+    url: url.toString(),
+    port,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

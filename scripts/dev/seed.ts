@@ -1,13 +1,20 @@
 // template-demo
 import { createDb, describeDbError } from '@app/db';
 import { seed } from '@app/db/seed';
-import { postgresUrl } from '@app/shared/env';
+import { databasePoolMode, postgresUrl } from '@app/shared/env';
 import { loadEnvOrExit } from '@app/shared/env/node';
 import { z } from 'zod';
 
 // `make seed`: the demo contacts, upserted (safe to repeat).
-const env = loadEnvOrExit('seed', z.object({ DATABASE_URL: postgresUrl }));
-const client = createDb(env.DATABASE_URL, { max: 1, applicationName: 'seed' });
+const env = loadEnvOrExit(
+  'seed',
+  z.object({ DATABASE_URL: postgresUrl, DATABASE_POOL_MODE: databasePoolMode }),
+);
+const client = createDb(env.DATABASE_URL, {
+  max: 1,
+  applicationName: 'seed',
+  poolMode: env.DATABASE_POOL_MODE,
+});
 try {
   const count = await seed(client.db);
   console.log(`seed: ${count} demo contacts upserted`);

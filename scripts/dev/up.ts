@@ -2,6 +2,7 @@
 // two (`--apps-only`); `make services` stops after migrating (`--no-apps`).
 import { describeDbError } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
+import { sessionDatabaseUrl } from '@app/shared/env';
 import { commandArgs } from '../lib/args.ts';
 import { ensureServices } from '../lib/ensure-services.ts';
 import { loadScriptsEnv } from '../lib/env.ts';
@@ -22,7 +23,7 @@ if (!args['apps-only']) {
   await ensureServices(env);
   step('applying database migrations');
   try {
-    const result = await runMigrations(env.DATABASE_URL);
+    const result = await runMigrations(sessionDatabaseUrl(env));
     const created = result.createdDatabase ? 'created the database; ' : '';
     ok(`${created}${result.applied} migration(s) applied`);
   } catch (error) {

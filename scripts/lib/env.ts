@@ -1,10 +1,13 @@
-import { port, postgresUrl, redisUrl } from '@app/shared/env';
+import { databasePoolMode, port, postgresUrl, redisUrl } from '@app/shared/env';
 import { loadEnvOrExit } from '@app/shared/env/node';
 import { z } from 'zod';
 
 /** What the developer scripts (up, dev, doctor) read from .env. */
 export const scriptsEnvSchema = z.object({
   DATABASE_URL: postgresUrl,
+  DATABASE_POOL_MODE: databasePoolMode,
+  // The migrations' advisory lock needs a session: behind a transaction pool, the direct URL.
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
   REDIS_URL: redisUrl,
   PORT: port.default(3000),
   WORKER_HEALTH_PORT: port.default(3001),

@@ -133,6 +133,7 @@ export async function prepareTarget(m: Setup) {
   if (viaCompose && !options.dryRun) {
     await ensureServices({
       DATABASE_URL: target.databaseUrl,
+      DATABASE_POOL_MODE: 'session',
       REDIS_URL: target.redisUrl,
       POSTGRES_PORT: ports.postgres,
       REDIS_PORT: ports.redis,

@@ -1,5 +1,6 @@
 import { DEFAULT_IMPORT_MAX_BYTES } from '@app/shared/contracts/import-file-rules';
 import {
+  databasePoolMode,
   logFormat,
   logLevel,
   nodeEnv,
@@ -44,6 +45,8 @@ export const webEnvSchema = z
   .object({
     NODE_ENV: nodeEnv,
     DATABASE_URL: postgresUrl,
+    // The web needs no session of its own (it never migrates): only how DATABASE_URL pools.
+    DATABASE_POOL_MODE: databasePoolMode,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: logLevel.default('info'),

@@ -1,4 +1,5 @@
 import {
+  databasePoolMode,
   logFormat,
   logLevel,
   nodeEnv,
@@ -6,6 +7,7 @@ import {
   postgresUrl,
   queuePrefix,
   redisUrl,
+  requireDirectUrlWhenPooled,
 } from '@app/shared/env';
 import { loadEnvOrExit } from '@app/shared/env/node';
 import { z } from 'zod';
@@ -30,6 +32,10 @@ const scheduleSettings = Object.fromEntries(
 const baseEnvSchema = z.object({
   NODE_ENV: nodeEnv,
   DATABASE_URL: postgresUrl,
+  // Behind a transaction pool (docs/scaling.md): the pool's mode, and the server's own URL for
+  // what needs a session (migrations on start, pg_dump backups and restore drills).
+  DATABASE_POOL_MODE: databasePoolMode,
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
   REDIS_URL: redisUrl,
   QUEUE_PREFIX: queuePrefix,
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
@@ -70,4 +76,14 @@ function withCrons(env: Record<string, unknown>): WorkerEnv {
   return { ...(env as z.output<typeof baseEnvSchema>), crons, jobSettings };
 }
 
-export const loadWorkerEnv = (): WorkerEnv => withCrons(loadEnvOrExit('worker', workerEnvSchema));
+// The refinement goes on last: zod cannot extend a refined object, and tests read `.shape`.
+export const loadWorkerEnv = (): WorkerEnv =>
+  withCrons(
+    loadEnvOrExit(
+      'worker',
+      workerEnvSchema.superRefine((value, ctx) =>
+        // The job settings make the object's type loose; the base variables are there.
+        requireDirectUrlWhenPooled(value as z.output<typeof baseEnvSchema>, ctx),
+      ),
+    ),
+  );

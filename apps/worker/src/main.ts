@@ -1,5 +1,6 @@
 import { createDb } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
+import { sessionDatabaseUrl } from '@app/shared/env';
 import { resolveVersion } from '@app/shared/env/node';
 import { createLogger, watchErrors } from '@app/shared/logger';
 import { createProducerConnection, createWorkerConnection, pingRedis } from '@app/shared/redis';
@@ -10,6 +11,9 @@ import { startJobRuntime } from './jobs/runtime.ts';
 import { registerSchedules } from './jobs/schedules.ts';
 
 const env = loadWorkerEnv();
+// Migrations (a session advisory lock) and backups (pg_dump, CREATE DATABASE for drills) need a
+// server session of their own: the direct URL when DATABASE_URL is a transaction pool.
+const sessionUrl = sessionDatabaseUrl(env);
 const version = resolveVersion(env.APP_VERSION);
 const logger = createLogger({
   name: 'worker',
@@ -19,6 +23,7 @@ const logger = createLogger({
   // Job settings named like secrets (BACKUP_S3_SECRET_ACCESS_KEY, …) are redacted as well.
   secrets: [
     env.DATABASE_URL,
+    env.DATABASE_DIRECT_URL,
     env.REDIS_URL,
     ...Object.entries(env.jobSettings)
       .filter(([name, value]) => /SECRET|PASSWORD|TOKEN/.test(name) && typeof value === 'string')
@@ -40,7 +45,7 @@ process.on('unhandledRejection', (reason) => {
 // after the schema is migrated, and a failed migration exits so the old release keeps serving.
 if (env.MIGRATE_ON_START) {
   try {
-    const result = await runMigrations(env.DATABASE_URL);
+    const result = await runMigrations(sessionUrl);
     logger.info({ applied: result.applied }, 'migrations applied before start');
   } catch (error) {
     logger.fatal({ err: error }, 'migration failed: exiting');
@@ -52,6 +57,7 @@ if (env.MIGRATE_ON_START) {
 const db = createDb(env.DATABASE_URL, {
   max: env.WORKER_CONCURRENCY + 2,
   applicationName: 'worker',
+  poolMode: env.DATABASE_POOL_MODE,
 });
 const connection = watchErrors(createWorkerConnection(env.REDIS_URL), logger, 'redis');
 const events = watchErrors(createProducerConnection(env.REDIS_URL), logger, 'redis:events');
@@ -71,7 +77,7 @@ const runtime = startJobRuntime({
   // Each job's own settings (its definition's `settings`), validated with the rest of the env;
   // the database URL and schedule patterns for jobs that run tools (pg_dump) or report staleness.
   settings: env.jobSettings,
-  databaseUrl: env.DATABASE_URL,
+  databaseUrl: sessionUrl,
   crons: env.crons,
 });
 let schedulesRegistered = false;

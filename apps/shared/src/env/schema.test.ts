@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EnvError, parseEnv, postgresUrl, redisUrl } from './schema.ts';
+import {
+  databasePoolMode,
+  EnvError,
+  parseEnv,
+  postgresUrl,
+  redisUrl,
+  requireDirectUrlWhenPooled,
+  sessionDatabaseUrl,
+} from './schema.ts';
 
 const schema = z.object({
   DATABASE_URL: postgresUrl,
@@ -44,5 +52,43 @@ describe('parseEnv', () => {
     expect(problemsOf({ DATABASE_URL: '', REDIS_URL: 'redis://localhost' })).toEqual([
       '  DATABASE_URL: is required',
     ]);
+  });
+});
+
+describe('DATABASE_POOL_MODE and DATABASE_DIRECT_URL', () => {
+  const pooled = z
+    .object({
+      DATABASE_URL: postgresUrl,
+      DATABASE_POOL_MODE: databasePoolMode,
+      DATABASE_DIRECT_URL: postgresUrl.optional(),
+    })
+    .superRefine(requireDirectUrlWhenPooled);
+  const pool = 'postgres://app:secret@pool.example.com:25061/app_pool?sslmode=require';
+  const direct = 'postgres://app:secret@db.example.com:25060/app?sslmode=require';
+
+  it('defaults to session, where the direct URL is optional and DATABASE_URL serves both', () => {
+    const env = parseEnv(pooled, { DATABASE_URL: direct });
+    expect(env.DATABASE_POOL_MODE).toBe('session');
+    expect(sessionDatabaseUrl(env)).toBe(direct);
+  });
+
+  it('refuses a transaction pool without a direct URL, in one line naming the variable', () => {
+    expect(() =>
+      parseEnv(pooled, { DATABASE_URL: pool, DATABASE_POOL_MODE: 'transaction' }),
+    ).toThrow(
+      /^Invalid environment:\n {2}DATABASE_DIRECT_URL: is required when DATABASE_POOL_MODE=transaction/,
+    );
+    const env = parseEnv(pooled, {
+      DATABASE_URL: pool,
+      DATABASE_POOL_MODE: 'transaction',
+      DATABASE_DIRECT_URL: direct,
+    });
+    expect(sessionDatabaseUrl(env)).toBe(direct);
+  });
+
+  it('names the two accepted pool modes', () => {
+    expect(() => parseEnv(pooled, { DATABASE_URL: pool, DATABASE_POOL_MODE: 'statement' })).toThrow(
+      'DATABASE_POOL_MODE: expected session or transaction',
+    );
   });
 });

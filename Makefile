@@ -22,10 +22,16 @@ MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml $(wildcard apps/*/p
 	db/package.json scripts/package.json
 DEPS := node_modules/.install-stamp
 
-.PHONY: help tools setup env up dev services down migrate db-generate seed test test-unit test-int test-docker test-e2e \
+.PHONY: help tools setup env up dev services down migrate db-generate test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
-	backup restore deploy coolify-setup check-rollback bench-start bench-import bench-migrate bench-backup bench-jobs bench-search migrate-from-impl2 tasks bench-setup \
-	docker-offline docker-offline-stop init
+	backup restore deploy coolify-setup check-rollback bench-start bench-migrate bench-backup bench-jobs migrate-from-impl2 tasks bench-setup \
+	docker-offline docker-offline-stop init remove-demo
+# demo:start
+.PHONY: seed bench-import bench-search
+# demo:end
+
+remove-demo: setup ## Remove the contacts-import demo (files, shared lines, tables via a new migration); ARGS=--dry-run lists
+	@$(TSX) scripts/adopt/remove-demo.ts $(ARGS)
 
 init: setup ## Make the template your product: NAME=acme-crm renames scope, compose, database, images, README (ARGS=--help)
 	@$(TSX) scripts/adopt/init.ts $(if $(NAME),--name "$(NAME)",) $(ARGS)
@@ -77,8 +83,10 @@ migrate: setup ## Apply committed migrations (creates the database if missing)
 db-generate: setup ## Generate a SQL migration from changes to db/src/schema.ts
 	@cd db && pnpm exec drizzle-kit generate $(if $(NAME),--name $(NAME),)
 
+# demo:start
 seed: migrate ## Upsert demo contacts (safe to repeat)
 	@$(TSX) scripts/dev/seed.ts
+# demo:end
 
 test: setup ## Run every test: unit, integration (real Postgres/Redis), browser
 	@pnpm exec vitest run --project unit --project integration
@@ -170,11 +178,15 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 		case "$$answer" in [yY]*) docker compose down -v ;; *) echo "volumes kept" ;; esac; \
 	fi
 
+# demo:start
 bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same work in SQL (ROWS=N or ARGS="--rows N")
 	@$(TSX) scripts/bench/import.ts $(if $(ROWS),--rows $(ROWS)) $(ARGS)
+# demo:end
 
+# demo:start
 bench-search: setup ## Benchmark: contact search p50/p99 at 100k and 1M contacts (30 rps, production server) vs the email-index ceiling
 	@$(TSX) scripts/bench/search.ts $(ARGS)
+# demo:end
 
 bench-jobs: setup ## Benchmark: jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert)
 	@$(TSX) scripts/bench/jobs.ts

@@ -74,3 +74,12 @@ export async function resetDatabase(sql: postgres.Sql): Promise<void> {
 }
 
 export { withDatabase };
+
+/**
+ * `count` rows of the skeleton's `examples` table: data for tests of the template's own tooling
+ * (backups, restores, migrations) that must not depend on the demo's tables.
+ */
+export async function insertExamples(sql: postgres.Sql, count: number): Promise<void> {
+  await sql`insert into examples (message)
+            select 'example ' || g from generate_series(1, ${count}::int) g`;
+}

@@ -40,10 +40,10 @@ const databases = async () =>
     await admin<{ datname: string }[]>`
     select datname from pg_database where datname like ${`${live}%`} order by 1`
   ).map((r) => r.datname);
-const contactsIn = async (name: string) => {
+const examplesIn = async (name: string) => {
   const sql = postgres(withDatabase(serverUrl, name), { max: 1, onnotice: () => {} });
   try {
-    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from contacts`;
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from examples`;
     return row?.n;
   } finally {
     await sql.end();
@@ -56,7 +56,7 @@ beforeAll(async () => {
   liveUrl = withDatabase(serverUrl, live);
   await runMigrations(liveUrl);
   const sql = postgres(liveUrl, { max: 1, onnotice: () => {} });
-  await sql`insert into contacts (email) select 'p' || g || '@example.com' from generate_series(1, 25) g`;
+  await sql`insert into examples (message) select 'example ' || g from generate_series(1, 25) g`;
   await sql.end();
   dir = await mkdtemp(path.join(tmpdir(), 'restore-cli-'));
 });
@@ -84,7 +84,7 @@ describe('make backup and make restore', () => {
     expect(restored.output).toContain(`The live database "${live}" is unchanged`);
     expect(restored.code).toBe(0);
     expect(await databases()).toEqual([live, copy]);
-    expect(await contactsIn(copy)).toBe(25);
+    expect(await examplesIn(copy)).toBe(25);
 
     // An existing target is never overwritten.
     const again = run('restore', ['--file', 'latest', '--into', copy]);
@@ -103,7 +103,7 @@ describe('make backup and make restore', () => {
     // Make the live data differ, then switch: the restored data takes the name, the old is kept.
     await admin.unsafe(`drop database "${live}_second"`);
     const sql = postgres(liveUrl, { max: 1, onnotice: () => {} });
-    await sql`delete from contacts`;
+    await sql`delete from examples`;
     await sql.end();
     const switched = run('restore', ['--file', 'latest', '--into', `${live}_new`, '--switch']);
     expect(switched.output, switched.output).toContain('switched:');
@@ -111,7 +111,7 @@ describe('make backup and make restore', () => {
     const names = await databases();
     const before = names.find((n) => n.startsWith(`${live}_before_`));
     expect(before).toBeDefined();
-    expect(await contactsIn(live)).toBe(25);
-    expect(await contactsIn(before ?? '')).toBe(0);
+    expect(await examplesIn(live)).toBe(25);
+    expect(await examplesIn(before ?? '')).toBe(0);
   }, 120_000);
 });

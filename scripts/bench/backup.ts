@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDb } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
+// demo:start
 import { seed } from '@app/db/seed';
+// demo:end
 import {
   recordedBackup,
   recordedDrill,
@@ -74,7 +76,9 @@ try {
   await runMigrations(seededUrl);
   const db = createDb(seededUrl, { max: 1 });
   try {
+    // demo:start
     await seed(db.db);
+    // demo:end
     const settings = { dir, keep, cron: '30 2 * * *' };
     const backups: number[] = [];
     const drills: number[] = [];

@@ -1,7 +1,7 @@
 // `make bench-jobs`: jobs/s through the project's job runtime (registry lookup, zod payload
 // validation, job context, logging, metrics: `startJobRuntime` exactly as the worker starts it)
 // next to a bare BullMQ Worker doing the same work in the same run (the ceiling), at the worker's
-// default concurrency. A no-op job measures the runtime's own cost; one upsert per job measures
+// default concurrency. A no-op job measures the runtime's own cost; one upsert per job (of `examples`) measures
 // what it costs next to typical work. Prints figures; asserts nothing.
 
 import { randomBytes } from 'node:crypto';
@@ -13,9 +13,10 @@ import { createWorkerConnection } from '@app/shared/redis';
 import {
   benchNoop,
   benchRegistry,
+  benchRowId,
   benchUpsert,
   startJobRuntime,
-  upsertContact,
+  upsertExample,
 } from '@app/worker/testing/bench';
 import { Queue, Worker } from 'bullmq';
 import { commandArgs } from '../lib/args.ts';
@@ -36,7 +37,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** WORKER_CONCURRENCY's default (apps/worker/src/env.ts). */
 const CONCURRENCY = 10;
 /** Upserts hit this many existing rows (seeded first), so every run does the same work. */
-const EMAILS = 5000;
+const ROWS = 5000;
 
 const env = loadScriptsEnv('bench-jobs');
 const id = randomBytes(3).toString('hex');
@@ -55,7 +56,7 @@ const cases: Case[] = [
   {
     definition: benchUpsert,
     jobs: UPSERT_JOBS,
-    payload: (i) => ({ email: `person${i % EMAILS}@bench.test`, name: `Person ${i}` }),
+    payload: (i) => ({ id: benchRowId(i % ROWS), message: `Example ${i}` }),
   },
 ];
 
@@ -109,7 +110,7 @@ async function measure(kind: Kind, c: Case, round: number): Promise<number> {
     const worker = new Worker(
       c.definition.queue,
       async (job) => {
-        if (upsert) await upsertContact(db.sql, job.data.email, job.data.name);
+        if (upsert) await upsertExample(db.sql, job.data.id, job.data.message);
       },
       { connection, prefix, concurrency: CONCURRENCY },
     );
@@ -135,8 +136,9 @@ const rates = new Map<string, number[]>();
 try {
   await runMigrations(database.url);
   await db.sql`
-    insert into contacts (email, name)
-    select 'person' || i || '@bench.test', 'Person ' || i from generate_series(0, ${EMAILS - 1}) i`;
+    insert into examples (id, message)
+    select ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, 'Example ' || i
+    from generate_series(0, ${ROWS - 1}) i`;
   step(
     `${ROUNDS} rounds, concurrency ${CONCURRENCY}: ${fmt(NOOP_JOBS)} no-op and ${fmt(UPSERT_JOBS)} upsert jobs each`,
   );

@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@app/db/testing/processes';
-import { contactsCsv } from '@app/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portInUse } from '../lib/services.ts';
 import { background, cloneHead, docker, dockerOk, run, userEnv } from './testing/docker.ts';
@@ -173,7 +172,7 @@ async function ctrlC(up: ReturnType<typeof background>) {
 }
 
 const apiBase = () => `http://127.0.0.1:${ports.web}`;
-const emailPrefix = `${project}-contact`;
+const messagePrefix = `${project}-example`;
 
 describe('make up / down / clean with docker-compose.yml', () => {
   it('make up takes the compose path, turns healthy, and Ctrl-C stops web and worker', async () => {
@@ -220,7 +219,7 @@ describe('make up / down / clean with docker-compose.yml', () => {
     try {
       expect(up.output()).toContain('starting Postgres and Redis with docker compose');
       expect(up.output()).toMatch(/0 migration\(s\) applied/);
-      expect(await contactEmails()).toHaveLength(3);
+      expect(await examples()).toHaveLength(1);
       expect(compose(['exec', '-T', 'redis', 'redis-cli', 'get', `${project}:marker`])).toBe(
         'kept',
       );
@@ -329,31 +328,29 @@ function diagnostic(output: string): string {
     .join('\n');
 }
 
-/** A row in Postgres the way the app writes it (an import through web and worker), a key in Redis. */
+/** A row in Postgres the way the app writes it (web queues it, the worker processes it), a key in Redis. */
 async function writeData() {
-  const form = new FormData();
-  const csv = contactsCsv({ rows: 3, emailPrefix });
-  form.append('file', new File([new Uint8Array(csv)], 'people.csv', { type: 'text/csv' }));
-  const created = await fetch(`${apiBase()}/api/imports`, {
+  const created = await fetch(`${apiBase()}/api/examples`, {
     method: 'POST',
-    body: form,
-    headers: { origin: apiBase() },
+    body: JSON.stringify({ message: `${messagePrefix} kept` }),
+    headers: { origin: apiBase(), 'content-type': 'application/json' },
   });
   expect(created.status).toBe(202);
-  const { import: job } = (await created.json()) as { import: { id: string } };
-  let status = '';
-  for (let i = 0; i < 120 && status !== 'completed' && status !== 'failed'; i++) {
+  let processed = false;
+  for (let i = 0; i < 120 && !processed; i++) {
     await sleep(500);
-    const response = await fetch(`${apiBase()}/api/imports/${job.id}`);
-    status = ((await response.json()) as { import: { status: string } }).import.status;
+    processed = (await examples()).some((row) => row.processedAt !== null);
   }
-  expect(status).toBe('completed');
-  expect(await contactEmails()).toHaveLength(3);
+  expect(processed).toBe(true);
+  expect(await examples()).toHaveLength(1);
   compose(['exec', '-T', 'redis', 'redis-cli', 'set', `${project}:marker`, 'kept']);
 }
 
-async function contactEmails(): Promise<string[]> {
-  const response = await fetch(`${apiBase()}/api/contacts?q=${emailPrefix}`);
-  const body = (await response.json()) as { contacts: { email: string }[] };
-  return body.contacts.map((c) => c.email);
+/** This test's rows of the skeleton's examples table, through the API. */
+async function examples(): Promise<{ message: string; processedAt: string | null }[]> {
+  const response = await fetch(`${apiBase()}/api/examples`);
+  const body = (await response.json()) as {
+    examples: { message: string; processedAt: string | null }[];
+  };
+  return body.examples.filter((row) => row.message.startsWith(messagePrefix));
 }

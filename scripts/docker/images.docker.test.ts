@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+// demo:start
 import { contactsCsv, expectedCounts } from '@app/worker/testing';
+// demo:end
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type AppClient, appClient } from './testing/app-client.ts';
 import {
@@ -22,10 +24,12 @@ import {
 // user-defined network with a password-protected Postgres and Redis, the web container published
 // on a loopback port. Figures (build, healthy, import times) are printed, never asserted.
 
+// demo:start
 const MiB = 1024 * 1024;
 const IMPORT_MAX_BYTES = 32 * MiB;
 // Next's proxy buffers at most 10 MB of a request body by default: this file is above that.
 const BIG_ROWS = 170_000;
+// demo:end
 
 const sha = headSha();
 const net = uniqueName('images');
@@ -67,6 +71,7 @@ function runWorker(name: string, env: Record<string, string> = {}) {
   ]);
 }
 
+// demo:start
 const countContacts = (emailPrefix: string) =>
   Number(
     psql(
@@ -83,6 +88,7 @@ const countErrors = (importId: string) =>
       'app',
     ),
   );
+// demo:end
 
 beforeAll(async () => {
   for (const appName of ['worker', 'web'] as const) {
@@ -130,9 +136,12 @@ describe('production images', () => {
       "select tablename from pg_tables where schemaname = 'public' order by 1",
       'app',
     ).split('\n');
+    expect(tables).toEqual(expect.arrayContaining(['examples', 'backup_runs']));
+    // demo:start
     expect(tables).toEqual(
       expect.arrayContaining(['contacts', 'imports', 'import_chunks', 'import_errors']),
     );
+    // demo:end
     const second = migrate();
     expect(second.status, second.output).toBe(0);
     // Never a secret in any output.
@@ -148,8 +157,10 @@ describe('production images', () => {
       QUEUE_PREFIX: 'bull',
       BASIC_AUTH_USER: auth.user,
       BASIC_AUTH_PASSWORD: auth.password,
+      // demo:start
       IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES),
       IMPORT_RATE_LIMIT: '100/minute',
+      // demo:end
       WORKER_HEALTH_URL: 'http://worker:3001',
     };
     dockerOk([
@@ -173,9 +184,12 @@ describe('production images', () => {
     const health = await app.health();
     expect(health).toMatchObject({ status: 200, body: { status: 'ok', version: sha } });
     // Production access control is on: no credentials, no app.
-    expect((await fetch(`${app.baseUrl}/api/imports`)).status).toBe(401);
-    expect((await app.get('/api/imports')).status).toBe(200);
+    expect((await fetch(`${app.baseUrl}/api/examples`)).status).toBe(401);
+    // The whole loop through the containers: web → Redis → worker → Postgres → web.
+    await app.processExample('through the images');
   });
+
+  // demo:start
 
   test('a CSV above 10 MB goes through the web container and the worker imports it exactly', async () => {
     const csv = contactsCsv({ rows: BIG_ROWS, invalidPercent: 3, emailPrefix: 'big' });
@@ -244,4 +258,5 @@ describe('production images', () => {
     expect(countContacts('handover')).toBe(expected.valid);
     expect(countErrors(upload.id)).toBe(expected.invalid);
   });
+  // demo:end
 });

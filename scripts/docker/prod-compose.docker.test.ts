@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+// demo:start
 import { contactsCsv, expectedCounts } from '@app/worker/testing';
+// demo:end
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type AppClient, appClient } from './testing/app-client.ts';
 import {
@@ -120,10 +122,12 @@ beforeAll(() => {
       '  web:',
       '    ports:',
       '      - "127.0.0.1::3000"',
+      // demo:start
       '  worker:',
       '    environment:',
       '      - IMPORT_BATCH_SIZE=1000',
       '      - IMPORT_BATCH_DELAY_MS=150',
+      // demo:end
       '',
     ].join('\n'),
   );
@@ -158,7 +162,10 @@ describe('docker-compose.prod.yml', () => {
     expect(exitCodeOf(migrate ?? 'none')).toBe(0);
     expect(dockerOk(['inspect', '-f', '{{.RestartCount}}', migrate ?? 'none'])).toBe('0');
     const tables = sql("select tablename from pg_tables where schemaname = 'public'").split('\n');
+    expect(tables).toEqual(expect.arrayContaining(['examples', 'backup_runs']));
+    // demo:start
     expect(tables).toEqual(expect.arrayContaining(['contacts', 'imports', 'import_chunks']));
+    // demo:end
 
     const workers = project.containers('worker');
     expect(workers).toHaveLength(2);
@@ -170,12 +177,15 @@ describe('docker-compose.prod.yml', () => {
   test('the app works behind Basic auth and reports the deployed commit', async () => {
     app = connect();
     expect(await app.health()).toMatchObject({ status: 200, body: { status: 'ok', version: sha } });
-    expect((await fetch(`${app.baseUrl}/api/imports`)).status).toBe(401);
-    const wrong = await fetch(`${app.baseUrl}/api/imports`, {
+    expect((await fetch(`${app.baseUrl}/api/examples`)).status).toBe(401);
+    const wrong = await fetch(`${app.baseUrl}/api/examples`, {
       headers: { authorization: `Basic ${Buffer.from('admin:wrong-password').toString('base64')}` },
     });
     expect(wrong.status).toBe(401);
+    // web → Redis → worker → Postgres → web, through the deployed containers.
+    await app.processExample('through docker-compose.prod.yml');
 
+    // demo:start
     const rows = 2000;
     const expected = expectedCounts(rows, 3);
     const upload = await app.upload(
@@ -190,7 +200,10 @@ describe('docker-compose.prod.yml', () => {
     });
     // The page itself renders for a signed-in user.
     expect((await app.get('/imports')).status).toBe(200);
+    // demo:end
   });
+
+  // demo:start
 
   test('a redeploy with a new IMAGE_TAG during an import loses no row and serves the new version', async () => {
     const rows = 60_000;
@@ -232,4 +245,5 @@ describe('docker-compose.prod.yml', () => {
       expectedCounts(2000, 3).valid,
     );
   });
+  // demo:end
 });

@@ -1,3 +1,4 @@
+// template-demo
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -46,6 +46,7 @@ describe('web env: access control', () => {
   });
 });
 
+// demo:start
 describe('IMPORT_RATE_LIMIT', () => {
   const limit = (value: string) =>
     parseEnv(webEnvSchema, { ...base, IMPORT_RATE_LIMIT: value }).IMPORT_RATE_LIMIT;
@@ -67,3 +68,4 @@ describe('IMPORT_RATE_LIMIT', () => {
     }
   });
 });
+// demo:end

@@ -1,4 +1,6 @@
+// demo:start
 import { DEFAULT_IMPORT_MAX_BYTES } from '@app/shared/contracts/import-file-rules';
+// demo:end
 import {
   databasePoolMode,
   logFormat,
@@ -53,7 +55,9 @@ export const webEnvSchema = z
     LOG_FORMAT: logFormat,
     APP_VERSION: z.string().optional(),
     WORKER_HEALTH_URL: z.url().default('http://127.0.0.1:3001'),
+    // demo:start
     IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_IMPORT_MAX_BYTES),
+    // demo:end
     // Production access control (docs/security.md). Only enforced when NODE_ENV=production.
     BASIC_AUTH_USER: z
       .string()
@@ -70,7 +74,9 @@ export const webEnvSchema = z
       })
       .transform((value) => new URL(value).origin)
       .optional(),
+    // demo:start
     IMPORT_RATE_LIMIT: rateLimit.default({ max: 10, windowMs: 60_000 }),
+    // demo:end
     // Peers whose X-Forwarded-* headers are believed (IPs or CIDR ranges, comma-separated): the
     // reverse proxy in front of the app. Unset: nobody's; the socket address is the client.
     TRUSTED_PROXIES: z

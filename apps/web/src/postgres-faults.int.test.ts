@@ -1,3 +1,4 @@
+// template-demo
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { createDb } from '@app/db';

@@ -1,3 +1,4 @@
+// template-demo
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testEnv, uniquePrefix } from '@app/db/testing';
 import { type RedisServer, startRedisServer } from '@app/db/testing/processes';

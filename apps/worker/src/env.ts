@@ -47,7 +47,7 @@ const baseEnvSchema = z.object({
   LOG_FORMAT: logFormat,
   APP_VERSION: z.string().optional(),
   // Coolify topology (docs/decisions/0031): the first worker application applies the migrations
-  // before it starts, so its rolling update reports healthy only once the schema is there.
+  // before it starts, so its rolling update turns healthy only once the schema is there.
   MIGRATE_ON_START: z
     .enum(['true', 'false'])
     .default('false')

@@ -1,3 +1,4 @@
+// template-demo
 import { createDb, type DbClient } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
 import { type PgBouncer, startPgBouncer } from '@app/db/testing/processes';

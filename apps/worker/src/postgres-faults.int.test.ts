@@ -1,3 +1,4 @@
+// template-demo
 import { createDb } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

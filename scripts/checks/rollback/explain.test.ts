@@ -7,12 +7,12 @@ describe('whatBroke', () => {
       level: 50,
       msg: 'request failed',
       err: {
-        message: 'Failed query: insert into "imports" ("processed_bytes") values (default)',
-        cause: { message: 'column "processed_bytes" of relation "imports" does not exist' },
+        message: 'Failed query: insert into "orders" ("processed_bytes") values (default)',
+        cause: { message: 'column "processed_bytes" of relation "orders" does not exist' },
       },
     });
     expect(whatBroke(`starting\n${line}\n`)).toBe(
-      'column "processed_bytes" of relation "imports" does not exist',
+      'column "processed_bytes" of relation "orders" does not exist',
     );
   });
 

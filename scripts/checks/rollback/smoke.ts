@@ -1,5 +1,7 @@
+// demo:start
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contactsCsv, expectedCounts } from '@app/worker/testing';
+// demo:end
 
 /**
  * What the previous release must still do on the new schema, over HTTP only: health, a CSV import
@@ -16,8 +18,10 @@ export type App = {
 
 export type SmokeStep = { name: string; ms: number };
 
+// demo:start
 const ROWS = 200;
 const INVALID_PERCENT = 2;
+// demo:end
 
 async function expectStatus(response: Response, status: number, what: string): Promise<string> {
   const text = await response.text();
@@ -43,6 +47,7 @@ export async function smoke(app: App, timeoutMs = 90_000): Promise<SmokeStep[]> 
     if (body.status !== 'ok') throw new Error(`status ${JSON.stringify(body.status)}, not "ok"`);
   });
 
+  // demo:start
   await run('CSV import', async () => {
     const bytes = contactsCsv({ rows: ROWS, invalidPercent: INVALID_PERCENT, spreadsheet: true });
     const expected = expectedCounts(ROWS, INVALID_PERCENT);
@@ -86,8 +91,14 @@ export async function smoke(app: App, timeoutMs = 90_000): Promise<SmokeStep[]> 
       await sleep(250);
     }
   });
+  // demo:end
 
-  for (const page of ['/', '/contacts']) {
+  for (const page of [
+    '/',
+    // demo:start
+    '/contacts',
+    // demo:end
+  ]) {
     await run(`GET ${page}`, async () => {
       await expectStatus(await app.fetch(page), 200, page);
     });

@@ -2,8 +2,14 @@
 // Basic auth and the site's own Origin on writes (docs/security.md). No shortcut through the
 // database: uploads go through the web process, as `curl -F file=@…` would.
 
-import { PollFailed, pollUntil } from '@app/shared/wait';
+import {
+  // demo:start
+  PollFailed,
+  // demo:end
+  pollUntil,
+} from '@app/shared/wait';
 
+// demo:start
 export type ImportState = {
   id: string;
   status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -13,6 +19,7 @@ export type ImportState = {
   invalid: number;
   error: string | null;
 };
+// demo:end
 
 export type AppClient = ReturnType<typeof appClient>;
 
@@ -31,6 +38,28 @@ export function appClient(baseUrl: string, auth: { user: string; password: strin
       const response = await fetch(`${baseUrl}/api/health`);
       return { status: response.status, body: (await response.json()) as { status: string } };
     },
+    /** The skeleton's round trip: POST /api/examples, then the worker marks the row processed. */
+    async processExample(message: string, timeoutMs = 60_000): Promise<{ id: string }> {
+      const response = await fetch(`${baseUrl}/api/examples`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ message }),
+      });
+      const text = await response.text();
+      if (response.status !== 202)
+        throw new Error(`POST /api/examples: ${response.status} ${text}`);
+      const { id } = (JSON.parse(text) as { example: { id: string } }).example;
+      return pollUntil(
+        async () => {
+          const list = (await (await get('/api/examples')).json()) as {
+            examples: { id: string; processedAt: string | null }[];
+          };
+          return list.examples.find((row) => row.id === id && row.processedAt) ? { id } : undefined;
+        },
+        { what: `example ${id}`, timeoutMs, intervalMs: 200 },
+      );
+    },
+    // demo:start
     /** Uploads a CSV; answers the status and body as they came, for the test to assert on. */
     async upload(bytes: Buffer, filename: string) {
       const form = new FormData();
@@ -71,5 +100,6 @@ export function appClient(baseUrl: string, auth: { user: string; password: strin
         { what: `import ${id}`, timeoutMs, intervalMs: 200, detail: () => JSON.stringify(last) },
       );
     },
+    // demo:end
   };
 }

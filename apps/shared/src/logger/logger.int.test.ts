@@ -24,7 +24,7 @@ describe('logging a failed drizzle query', () => {
       },
     });
     const logger = createLogger({ name: 't', level: 'info', format: 'json', version: '0', stream });
-    const error = await db.db.query.imports
+    const error = await db.db.query.examples
       .findFirst({ where: (t, { eq }) => eq(t.id, 'not-a-uuid') })
       .then(
         () => undefined,

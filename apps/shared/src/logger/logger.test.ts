@@ -72,13 +72,13 @@ describe('error logging', () => {
     const { logger, lines, records } = capture([]);
     const params = ['ann@example.com', 'Ann'];
     const error = Object.assign(
-      new Error(`Failed query: insert into contacts values ($1, $2)\nparams: ${params}`),
-      { query: 'insert into contacts values ($1, $2)', params },
+      new Error(`Failed query: insert into customers values ($1, $2)\nparams: ${params}`),
+      { query: 'insert into customers values ($1, $2)', params },
     );
     logger.error({ err: error }, 'x');
     expect(lines[0]).not.toContain('ann@example.com');
     expect(records()[0].err.params).toBe('[2 parameters redacted]');
-    expect(records()[0].err.message).toContain('insert into contacts');
+    expect(records()[0].err.message).toContain('insert into customers');
   });
 });
 

@@ -20,18 +20,25 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <div className="topbar-inner">
             <Link href="/" className="brand">
               <span className="brand-mark" aria-hidden="true" />
+              {/* demo:start */}
               Contacts
+              {/* demo:end */}
             </Link>
             <nav aria-label="Main">
               <ul className="nav">
                 <li>
                   <NavLink href="/">Dashboard</NavLink>
                 </li>
+                {/* demo:start */}
                 <li>
                   <NavLink href="/imports">Imports</NavLink>
                 </li>
                 <li>
                   <NavLink href="/contacts">Contacts</NavLink>
+                </li>
+                {/* demo:end */}
+                <li>
+                  <NavLink href="/examples">Examples</NavLink>
                 </li>
               </ul>
             </nav>

@@ -1,14 +1,14 @@
+// demo:start
 import Link from 'next/link';
+// demo:end
 import { connection } from 'next/server';
 import { BackupSection } from '@/components/backup-section';
 import { DashboardLive } from '@/components/dashboard-live';
 // demo:start
 import { ReportSection } from '@/components/report-section';
-// demo:end
-// demo:start
 import { StatusBadge } from '@/components/status-badge';
-// demo:end
 import { formatDateTime, formatNumber } from '@/lib/format';
+// demo:end
 import { backupState } from '@/server/backups.server';
 import { dashboardSnapshot } from '@/server/dashboard.server';
 // demo:start
@@ -26,28 +26,32 @@ export const metadata = { title: 'Dashboard' };
 export default async function DashboardPage() {
   await connection(); // rendered per request: it shows live data
   const now = Date.now();
-  const [snapshot, report, { imports }, backups] = await Promise.all([
+  const [snapshot, backups] = await Promise.all([
     dashboardSnapshot(),
-    latestReport(),
-    listImports({ limit: 5 }),
     // Without Postgres the rest of the page still renders; the section says it cannot tell.
     backupState(now).catch(() => null),
   ]);
+  // demo:start
+  const [report, { imports }] = await Promise.all([latestReport(), listImports({ limit: 5 })]);
+  // demo:end
   return (
     <>
       <div className="page-header">
         <div>
           <h1>Dashboard</h1>
           <p className="muted">
-            Imports and reports run as jobs: the web app queues them in Redis, the worker runs them.
+            Background work runs as jobs: the web app queues them in Redis, the worker runs them.
             This page follows the queues live.
           </p>
         </div>
       </div>
       <DashboardLive initial={snapshot}>
+        {/* demo:start */}
         <ReportSection report={report} />
+        {/* demo:end */}
       </DashboardLive>
       <BackupSection state={backups} now={now} />
+      {/* demo:start */}
       <section className="card" aria-labelledby="latest-title">
         <div className="card-header">
           <h2 id="latest-title" className="card-title">
@@ -78,6 +82,7 @@ export default async function DashboardPage() {
           </ul>
         )}
       </section>
+      {/* demo:end */}
     </>
   );
 }

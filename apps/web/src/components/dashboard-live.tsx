@@ -1,14 +1,24 @@
 'use client';
 
 import Link from 'next/link';
+// demo:start
 import { useRouter } from 'next/navigation';
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+// demo:end
+import {
+  type ReactNode,
+  useEffect,
+  // demo:start
+  useRef,
+  // demo:end
+  useState,
+} from 'react';
 import { type DashboardSnapshot, type Health, jobStates } from '@/lib/dashboard';
 import { formatNumber } from '@/lib/format';
+// demo:start
 import { type Feedback, FeedbackMessage } from './feedback-message';
-import { LiveIndicator } from './live-indicator';
+// demo:end
+import { LiveIndicator, type LiveState } from './live-indicator';
 import { ThroughputChart } from './throughput-chart';
-import type { LiveState } from './use-import-events';
 
 /** Often enough to watch a job go by; each poll is one shared snapshot on the server. */
 const POLL_MS = 2000;
@@ -24,16 +34,18 @@ const stateLabels = {
 type Props = {
   initial: DashboardSnapshot;
   /** The server-rendered report; refreshed from the server when a new report is stored. */
-  children: ReactNode;
+  children?: ReactNode;
 };
 
 export function DashboardLive({ initial, children }: Props) {
-  const router = useRouter();
   const [snapshot, setSnapshot] = useState(initial);
   const [live, setLive] = useState<LiveState>('connecting');
+  // demo:start
+  const router = useRouter();
   const [feedback, setFeedback] = useState<Feedback>();
   const [requesting, setRequesting] = useState(false);
   const reportId = useRef(initial.latestReport?.id);
+  // demo:end
 
   useEffect(() => {
     let stopped = false;
@@ -48,10 +60,12 @@ export function DashboardLive({ initial, children }: Props) {
           if (stopped) return;
           setSnapshot(next);
           setLive('live');
+          // demo:start
           if (next.latestReport && next.latestReport.id !== reportId.current) {
             reportId.current = next.latestReport.id;
             router.refresh(); // the report's chart is rendered on the server
           }
+          // demo:end
         } catch {
           if (!stopped) setLive('reconnecting');
         }
@@ -70,8 +84,13 @@ export function DashboardLive({ initial, children }: Props) {
       clearTimeout(timer);
       document.removeEventListener('visibilitychange', onVisible);
     };
-  }, [router]);
+  }, [
+    // demo:start
+    router,
+    // demo:end
+  ]);
 
+  // demo:start
   async function runReport() {
     setRequesting(true);
     setFeedback(undefined);
@@ -95,6 +114,7 @@ export function DashboardLive({ initial, children }: Props) {
       setRequesting(false);
     }
   }
+  // demo:end
 
   const failed = snapshot.queues.reduce((sum, q) => sum + q.counts.failed, 0);
   return (
@@ -105,12 +125,16 @@ export function DashboardLive({ initial, children }: Props) {
           <Link href="/jobs/failed" className="button button-secondary">
             Failed jobs ({formatNumber(failed)})
           </Link>
+          {/* demo:start */}
           <button type="button" className="button" onClick={runReport} disabled={requesting}>
             {requesting ? 'Requesting…' : 'Run report'}
           </button>
+          {/* demo:end */}
         </div>
       </div>
+      {/* demo:start */}
       <FeedbackMessage feedback={feedback} />
+      {/* demo:end */}
 
       <section className="card" aria-labelledby="health-title">
         <h2 id="health-title" className="card-title card-title-spaced">

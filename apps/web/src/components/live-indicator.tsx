@@ -1,4 +1,5 @@
-import type { LiveState } from './use-import-events';
+/** A live connection's state: the dashboard's polling, an import page's event stream. */
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
 
 const labels: Record<LiveState, string> = {
   connecting: 'Connecting…',

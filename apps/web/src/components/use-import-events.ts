@@ -1,10 +1,13 @@
+// template-demo
 'use client';
 
 import type { ImportView } from '@app/db';
 import { compareStreamIds } from '@app/shared/events/sse';
 import { useEffect, useRef, useState } from 'react';
 
-export type LiveState = 'connecting' | 'live' | 'reconnecting';
+import type { LiveState } from './live-indicator';
+
+export type { LiveState };
 
 type Handlers = {
   /** An import changed; the event carries the whole import, so apply it by id. */

@@ -22,7 +22,9 @@ export type DashboardSnapshot = {
   /** Jobs per minute over the last hour, oldest first, summed over the queues. */
   throughput: { completed: number[]; failed: number[] };
   health: { db: Health; redis: Health; worker: Health };
+  // demo:start
   latestReport: { id: string; generatedAt: string } | null;
+  // demo:end
 };
 
 /** BullMQ's per-queue metrics (`queue.getMetrics`), as far as the series needs them. */

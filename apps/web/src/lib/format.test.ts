@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { describeStatus, formatBytes, formatDuration, formatNumber, percent } from './format';
+import {
+  // demo:start
+  describeStatus,
+  // demo:end
+  formatBytes,
+  formatDuration,
+  formatNumber,
+  percent,
+} from './format';
+// demo:start
 import { checkUpload } from './upload-check';
+
+// demo:end
 
 describe('percent', () => {
   it('rounds down, so 100% means done', () => {
@@ -24,12 +35,15 @@ describe('formatting', () => {
     expect(formatDuration(4400)).toBe('4.4 s');
     expect(formatDuration(125_000)).toBe('2 min 05 s');
   });
+  // demo:start
   it('says "Cancelling…" while a cancel is pending', () => {
     expect(describeStatus({ status: 'running', cancelRequested: true })).toBe('Cancelling…');
     expect(describeStatus({ status: 'cancelled', cancelRequested: true })).toBe('Cancelled');
   });
+  // demo:end
 });
 
+// demo:start
 describe('checkUpload', () => {
   const max = 1024 * 1024;
   it('accepts a CSV within the limit, whatever the extension case', () => {
@@ -43,3 +57,4 @@ describe('checkUpload', () => {
     );
   });
 });
+// demo:end

@@ -1,4 +1,7 @@
+// demo:start
 import type { ImportStatus, ImportView } from '@app/db';
+
+// demo:end
 
 /**
  * Display formatting shared by server and client components. A fixed locale keeps the server's
@@ -36,6 +39,7 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
 /** Local time of the viewer; render inside <time suppressHydrationWarning> (time zones differ). */
 export const formatDateTime = (iso: string) => dateTimeFormat.format(new Date(iso));
 
+// demo:start
 export const statusLabel: Record<ImportStatus, string> = {
   queued: 'Queued',
   running: 'Running',
@@ -53,3 +57,4 @@ export function describeStatus(view: Pick<ImportView, 'status' | 'cancelRequeste
 
 export const isFinished = (status: ImportStatus) =>
   status === 'completed' || status === 'failed' || status === 'cancelled';
+// demo:end

@@ -2,8 +2,7 @@ import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDb, type DbClient } from '@app/db';
-import { seed } from '@app/db/seed';
-import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { insertExamples, resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
 import { recordedBackup, recordedDrill } from '@app/worker/backups';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
@@ -56,7 +55,7 @@ describe('backup state on /api/health and the dashboard', () => {
     expect(await healthCheck()).toEqual({ status: 200, backup: 'none' });
     expect(await dashboardHtml()).toContain('No backup yet');
 
-    await seed(db.db, 50);
+    await insertExamples(db.sql, 50);
     const made = await recordedBackup(db.db, settings(), { databaseUrl });
     expect(await healthCheck()).toEqual({ status: 200, backup: 'ok' });
     const ok = await dashboardHtml();

@@ -1,7 +1,11 @@
 import { once } from 'node:events';
+// demo:start
 import { reports } from '@app/db';
+// demo:end
 import { queueNames } from '@app/shared/contracts';
+// demo:start
 import { desc } from 'drizzle-orm';
+// demo:end
 import { env } from '../env';
 import {
   type DashboardSnapshot,
@@ -37,19 +41,21 @@ async function takeSnapshot(now: number): Promise<DashboardSnapshot> {
   // Without an offline queue, commands sent while the connection is still being made (the first
   // request after a start) fail at once; give it the same second a health check gets.
   if (redis.status !== 'ready') await withTimeout(once(redis, 'ready'), 1000);
-  const [stats, dbOk, redisOk, workerOk, latest] = await Promise.all([
+  // demo:start
+  const latestReport = db.db
+    .select({ id: reports.id, generatedAt: reports.generatedAt })
+    .from(reports)
+    .orderBy(desc(reports.generatedAt))
+    .limit(1)
+    .then(([row]) => (row ? { id: row.id, generatedAt: row.generatedAt.toISOString() } : null))
+    .catch(() => null);
+  // demo:end
+  const [stats, dbOk, redisOk, workerOk] = await Promise.all([
     // Redis with the offline queue off fails at once when it is down; the rest still renders.
     Promise.all(queueNames.map((name) => queueStats(queues[name], now))).catch(() => undefined),
     withTimeout(db.sql`select 1`, 1000),
     withTimeout(redis.ping(), 1000),
     workerReady(),
-    db.db
-      .select({ id: reports.id, generatedAt: reports.generatedAt })
-      .from(reports)
-      .orderBy(desc(reports.generatedAt))
-      .limit(1)
-      .then(([row]) => row ?? null)
-      .catch(() => null),
   ]);
   const health = (ok: boolean): Health => (ok ? 'ok' : 'down');
   return {
@@ -60,7 +66,9 @@ async function takeSnapshot(now: number): Promise<DashboardSnapshot> {
       failed: sumSeries(stats?.map((s) => s.failed) ?? [], MINUTES),
     },
     health: { db: health(dbOk), redis: health(redisOk), worker: health(workerOk) },
-    latestReport: latest ? { id: latest.id, generatedAt: latest.generatedAt.toISOString() } : null,
+    // demo:start
+    latestReport: await latestReport,
+    // demo:end
   };
 }
 

@@ -1,8 +1,16 @@
-import { contactsImport, type QueueName, queueNames } from '@app/shared/contracts';
+import {
+  // demo:start
+  contactsImport,
+  // demo:end
+  type QueueName,
+  queueNames,
+} from '@app/shared/contracts';
 import type { Job } from 'bullmq';
 import { z } from 'zod';
+// demo:start
 import { ApiError } from './http.server';
 import { retryImport } from './imports.server';
+// demo:end
 import { services } from './services.server';
 
 /** The failed-jobs page shows this many per queue; "retry all" and "discard all" act on every one. */
@@ -78,6 +86,7 @@ type Outcome = 'done' | 'skipped';
 export function retryFailed(target: JobTarget): Promise<ActionResult> {
   return act(target, 'retry', async (job) => {
     if (!(await job.isFailed())) return 'skipped';
+    // demo:start
     // An import has one retry path, whichever page starts it: retryImport checks the import can
     // run again (its file still exists), resets its row and publishes the change, then re-enqueues.
     const importId = importOf(job);
@@ -90,6 +99,7 @@ export function retryFailed(target: JobTarget): Promise<ActionResult> {
         throw error;
       }
     }
+    // demo:end
     try {
       await job.retry('failed');
       return 'done';
@@ -101,12 +111,14 @@ export function retryFailed(target: JobTarget): Promise<ActionResult> {
   });
 }
 
+// demo:start
 /** The import a failed `contacts.import` job belongs to, if it is one. */
 function importOf(job: Job): string | undefined {
   if (job.name !== contactsImport.name) return undefined;
   const parsed = contactsImport.payload.safeParse(job.data);
   return parsed.success ? parsed.data.importId : undefined;
 }
+// demo:end
 
 /** Removes failed jobs for good. Idempotent like retry: a job already gone is skipped. */
 export function discardFailed(target: JobTarget): Promise<ActionResult> {

@@ -11,9 +11,15 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { backupRuns, createDb, type DbClient, storeImportFile } from '@app/db';
-import { seed } from '@app/db/seed';
-import { resetDatabase, testEnv } from '@app/db/testing';
+import {
+  backupRuns,
+  createDb,
+  type DbClient,
+  // demo:start
+  storeImportFile,
+  // demo:end
+} from '@app/db';
+import { insertExamples, resetDatabase, testEnv } from '@app/db/testing';
 import { desc, eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -51,13 +57,15 @@ const settings = (overrides: Partial<BackupSettings> = {}): BackupSettings => ({
   ...overrides,
 });
 
-/** Some rows in every table the app has: contacts, an import with chunks and errors, a report. */
+/** Rows in the app's tables: examples (and the demo's contacts, an import with errors, a report). */
 async function fillDatabase() {
-  await seed(db.db, 1200);
+  await insertExamples(db.sql, 1200);
+  // demo:start
   const upload = await storeImportFile(db.db, 'a.csv', Buffer.from('email\na@example.com\n'));
   await db.sql`insert into import_errors (import_id, line, "column", message)
                select ${upload.id}, n, 'email', 'bad ' || n from generate_series(2, 40) n`;
   await db.sql`insert into reports (result, duration_ms) values ('{"totals":{}}', 3)`;
+  // demo:end
 }
 
 /** Count and an order-independent hash of every row, per table, as the database sees them. */
@@ -93,8 +101,10 @@ describe('backup and restore', () => {
 
     expect(result.file).toMatch(/^test_.*-\d{8}T\d{9}Z\.dump$/);
     expect(await readdir(dir)).toEqual([result.file, result.file.replace('.dump', '.json')].sort());
-    expect(result.tables['public.contacts']).toBe(1200);
+    expect(result.tables['public.examples']).toBe(1200);
+    // demo:start
     expect(result.tables['public.import_errors']).toBe(39);
+    // demo:end
     // The run's own row was committed before the snapshot: it is in the backup, as running.
     expect(result.tables['public.backup_runs']).toBe(1);
 
@@ -140,8 +150,9 @@ describe('backup and restore', () => {
 
   it('a pg_dump killed mid-dump leaves no complete-looking file; the next run succeeds', async () => {
     await fillDatabase();
-    // Incompressible bytes make the dump take long enough to be killed in the middle.
-    await storeImportFile(db.db, 'big.bin', randomBytes(48 * 1024 * 1024));
+    // ~48 MB of random hex make the dump take long enough to be killed in the middle.
+    await db.sql`insert into examples (message)
+                 select string_agg(md5(random()::text), '') from generate_series(1, 1500000)`;
     let killedAtBytes = -1;
     const attempt = recordedBackup(db.db, settings(), {
       databaseUrl,

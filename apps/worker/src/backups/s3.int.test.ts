@@ -2,8 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDb } from '@app/db';
-import { seed } from '@app/db/seed';
-import { resetDatabase, testEnv } from '@app/db/testing';
+import { insertExamples, resetDatabase, testEnv } from '@app/db/testing';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Server, startS3Server } from '../testing/s3-server.ts';
@@ -31,7 +30,7 @@ describe('backup upload to S3-compatible storage', () => {
     const db = createDb(databaseUrl, { max: 1 });
     try {
       await resetDatabase(db.sql);
-      await seed(db.db, 100);
+      await insertExamples(db.sql, 100);
     } finally {
       await db.close();
     }

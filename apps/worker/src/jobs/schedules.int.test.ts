@@ -26,7 +26,9 @@ describe('job schedules', () => {
       DATABASE_URL: base.databaseUrl,
       REDIS_URL: base.redisUrl,
       QUEUE_PREFIX: prefix,
+      // demo:start
       REPORT_CRON: '0 3 * * *',
+      // demo:end
       CLEANUP_CRON: '17 * * * *',
       BACKUP_CRON: '30 2 * * *',
       BACKUP_VERIFY_CRON: '30 4 * * 0',
@@ -36,26 +38,33 @@ describe('job schedules', () => {
     try {
       for (let restart = 0; restart < 5; restart++) await startAndStop(env);
 
-      expect(await schedulers(queues)).toEqual([
+      const expected = [
         { id: 'backup', name: 'backup', pattern: '30 2 * * *' },
         { id: 'backup-verify', name: 'backup.verify', pattern: '30 4 * * 0' },
+        // demo:start
         { id: 'contacts-report', name: 'contacts.report', pattern: '0 3 * * *' },
+        // demo:end
         { id: 'maintenance-cleanup', name: 'maintenance.cleanup', pattern: '17 * * * *' },
-      ]);
+      ];
+      expect(await schedulers(queues)).toEqual(expected);
+      // demo:start
       expect(await queues.imports.getJobSchedulers()).toEqual([]);
+      // demo:end
       // A scheduler keeps exactly one delayed job: its next run.
-      expect(await queues.maintenance.getDelayedCount()).toBe(4);
+      expect(await queues.maintenance.getDelayedCount()).toBe(expected.length);
 
       // A changed pattern replaces the schedule; `off` removes it.
       await startAndStop({
         ...env,
-        REPORT_CRON: '30 4 * * 1',
-        CLEANUP_CRON: 'off',
+        // demo:start
+        REPORT_CRON: 'off',
+        // demo:end
+        CLEANUP_CRON: '45 * * * 1',
         BACKUP_CRON: 'off',
         BACKUP_VERIFY_CRON: 'off',
       });
       expect(await schedulers(queues)).toEqual([
-        { id: 'contacts-report', name: 'contacts.report', pattern: '30 4 * * 1' },
+        { id: 'maintenance-cleanup', name: 'maintenance.cleanup', pattern: '45 * * * 1' },
       ]);
       expect(await queues.maintenance.getDelayedCount()).toBe(1);
     } finally {

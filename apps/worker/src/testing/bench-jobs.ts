@@ -16,21 +16,24 @@ export const benchNoop = defineJob({
 export const benchUpsert = defineJob({
   name: 'bench.upsert',
   queue: 'maintenance',
-  payload: z.object({ email: z.email(), name: z.string().max(200) }),
+  payload: z.object({ id: z.uuid(), message: z.string().max(200) }),
   retry: { attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
 });
 
 type Sql = Parameters<RegisteredJob['handle']>[1]['db']['sql'];
 
-/** One idempotent upsert: the shape of most real jobs' database work. */
-export const upsertContact = (sql: Sql, email: string, name: string) => sql`
-  insert into contacts (email, name) values (${email}, ${name})
-  on conflict (email) do update set name = excluded.name, updated_at = now()`;
+/** One idempotent upsert (of the skeleton's `examples` table): most real jobs' database work. */
+export const upsertExample = (sql: Sql, id: string, message: string) => sql`
+  insert into examples (id, message) values (${id}, ${message})
+  on conflict (id) do update set message = excluded.message, updated_at = now()`;
+
+/** The n-th of a fixed set of row ids, so repeated runs touch the same rows. */
+export const benchRowId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 export const benchRegistry: readonly RegisteredJob[] = [
   defineHandler(benchNoop, async () => undefined),
-  defineHandler(benchUpsert, async ({ email, name }, ctx) => {
-    await upsertContact(ctx.db.sql, email, name);
+  defineHandler(benchUpsert, async ({ id, message }, ctx) => {
+    await upsertExample(ctx.db.sql, id, message);
   }),
 ];
 

@@ -9,9 +9,11 @@ export const maintenanceCleanup = defineJob({
   deduplicationId: () => 'maintenance-cleanup',
   schedule: { id: 'maintenance-cleanup', env: 'CLEANUP_CRON', default: '17 * * * *', payload: {} },
   settings: {
+    // demo:start
     // Stored uploads of finished imports are deleted after this many days.
     IMPORT_FILE_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
     // Rows of import_errors are deleted after this many days.
     IMPORT_ERROR_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+    // demo:end
   },
 });

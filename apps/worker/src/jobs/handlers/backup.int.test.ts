@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { backupRuns, createDb, type DbClient } from '@app/db';
-import { seed } from '@app/db/seed';
-import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { insertExamples, resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
 import { backup, backupVerify } from '@app/shared/contracts';
 import { enqueue } from '@app/shared/queues';
 import { asc } from 'drizzle-orm';
@@ -50,7 +49,7 @@ async function run(definition: typeof backup | typeof backupVerify) {
 
 describe('the backup and backup.verify jobs in the worker', () => {
   it('back up, pass a drill, and fail one loudly once the file is damaged', async () => {
-    await seed(db.db, 300);
+    await insertExamples(db.sql, 300);
 
     const made = await run(backup);
     expect(made.state, made.job.failedReason).toBe('completed');
@@ -59,7 +58,7 @@ describe('the backup and backup.verify jobs in the worker', () => {
 
     const drill = await run(backupVerify);
     expect(drill.state, drill.job.failedReason).toBe('completed');
-    expect(drill.job.returnvalue).toMatchObject({ file, tables: { 'public.contacts': 300 } });
+    expect(drill.job.returnvalue).toMatchObject({ file, tables: { 'public.examples': 300 } });
 
     const dumpPath = path.join(dir, file);
     await truncate(dumpPath, Math.floor((await stat(dumpPath)).size / 3));

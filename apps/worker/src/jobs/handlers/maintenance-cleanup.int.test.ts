@@ -1,3 +1,4 @@
+// template-demo
 import { createDb, type DbClient, storeImportFile } from '@app/db';
 import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
 import { eventsKey, maintenanceCleanup } from '@app/shared/contracts';

@@ -3,16 +3,20 @@ import { defineHandler } from '../handler.ts';
 
 // Deletes run in bounded batches: short transactions, no long locks, and a run interrupted by a
 // deploy has still made progress (the next run carries on).
+// demo:start
 const IMPORTS_PER_BATCH = 200;
 const ERRORS_PER_BATCH = 10_000;
+// demo:end
 const JOBS_PER_CLEAN = 1000;
 /** Live events older than this are no use to a reconnecting browser (it refetches instead). */
 const EVENTS_KEPT_MS = 24 * 3600 * 1000;
 
 export type CleanupResult = {
+  // demo:start
   importFiles: number;
   importChunks: number;
   importErrors: number;
+  // demo:end
   redisJobs: { completed: number; failed: number };
   events: number;
 };
@@ -20,17 +24,20 @@ export type CleanupResult = {
 export const maintenanceCleanupHandler = defineHandler(
   maintenanceCleanup,
   async (_payload, ctx) => {
-    const { sql } = ctx.db;
-    const { IMPORT_FILE_RETENTION_DAYS: fileDays, IMPORT_ERROR_RETENTION_DAYS: errorDays } =
-      ctx.settings;
     const result: CleanupResult = {
+      // demo:start
       importFiles: 0,
       importChunks: 0,
       importErrors: 0,
+      // demo:end
       redisJobs: { completed: 0, failed: 0 },
       events: 0,
     };
 
+    // demo:start
+    const { sql } = ctx.db;
+    const { IMPORT_FILE_RETENTION_DAYS: fileDays, IMPORT_ERROR_RETENTION_DAYS: errorDays } =
+      ctx.settings;
     // Uploaded bytes of finished imports: the import row, its counts and its errors stay.
     for (;;) {
       const [batch] = await sql<{ files: number; chunks: number }[]>`
@@ -62,6 +69,7 @@ export const maintenanceCleanupHandler = defineHandler(
       result.importErrors += deleted.count;
       if (deleted.count < ERRORS_PER_BATCH || ctx.shutdown.aborted) break;
     }
+    // demo:end
 
     // Jobs add `removeOnComplete/removeOnFail`, but BullMQ applies them lazily (when another job of
     // the queue finishes): a queue that went quiet keeps its old jobs until this trims them.

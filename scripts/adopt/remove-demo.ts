@@ -3,10 +3,12 @@
 // never a list; a new migration drops the demo's tables. Refuses a dirty tree unless --force, and
 // refuses when a file outside the rule still depends on the demo (the removal would not compile).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { demoViolations } from '../checks/demo/guard.ts';
+import { parseOverview, renderBlock } from '../checks/tasks/overview.ts';
+import { loadTasks, OVERVIEW_FILE } from '../checks/tasks/task-files.ts';
 import { commandArgs } from '../lib/args.ts';
 import { die, ok, step } from '../lib/output.ts';
 import { demoPlan, stripDemo } from '../lib/template-demo.ts';
@@ -89,7 +91,24 @@ for (const { file, blocks } of plan.blocks)
 ok(`removed ${plan.files.length} file(s), cut ${plan.blocks.length} shared file(s)`);
 
 if (demoTables.length > 0) writeDropMigration();
+refreshTaskOverview();
 
+// Imports only the cut lines used (a column type of a demo table, a helper of a demo test):
+// Biome counts removing them as unsafe in general; here the code that used them is gone.
+spawnSync(
+  'pnpm',
+  [
+    'exec',
+    'biome',
+    'lint',
+    '--write',
+    '--unsafe',
+    '--only=correctness/noUnusedImports',
+    '--no-errors-on-unmatched',
+    ...plan.blocks.map((entry) => entry.file),
+  ],
+  { stdio: 'ignore' },
+);
 step('biome check --write (imports and formatting where lines were cut)');
 spawnSync(
   'pnpm',
@@ -133,6 +152,16 @@ function writeDropMigration(): void {
     .join('\n');
   writeFileSync(file, marked);
   ok(`wrote ${file}`);
+}
+
+/** The tasks overview's generated table lists task files: without the demo's, as `make tasks` would. */
+function refreshTaskOverview(): void {
+  const file = path.join(root, OVERVIEW_FILE);
+  if (!existsSync(file)) return;
+  const overview = parseOverview(readFileSync(file, 'utf8'));
+  if ('error' in overview) return;
+  const block = renderBlock(loadTasks(root).tasks, overview.statuses, overview.checked);
+  writeFileSync(file, `${overview.before}${block}${overview.after}`);
 }
 
 function removeEmptyParents(dir: string): void {

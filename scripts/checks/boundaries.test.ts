@@ -51,7 +51,7 @@ const resolved = (from: string, specifier: string) =>
 describe('package boundaries', () => {
   it('finds the sources it checks', () => {
     expect(all.length).toBeGreaterThan(100);
-    expect(all).toContain('apps/web/src/server/imports.server.ts');
+    expect(all).toContain('apps/web/src/server/examples.server.ts');
   });
 
   it('the web app imports nothing of the worker outside its tests', () => {

@@ -6,7 +6,8 @@ import path from 'node:path';
  * The one rule that finds the contacts-import demo (decision 0095), used by `make remove-demo`
  * and by the test that keeps it true:
  * - a demo file has `template-demo` in a comment on its first line (`// template-demo`,
- *   `# template-demo`, `<!-- template-demo -->`);
+ *   `# template-demo`, `<!-- template-demo -->`), or, in a file that opens with YAML front matter
+ *   (`---`), as a `# template-demo` comment on the line after it;
  * - inside a shared file, demo lines sit between a `demo:start` and a `demo:end` comment line.
  * Nothing else lists the demo: whatever the rule does not find stays.
  */
@@ -27,7 +28,8 @@ export type DemoSource = {
 
 export function classifySource(source: string): DemoSource {
   const lines = source.split('\n');
-  const demoFile = FILE_MARKER.test(lines[0] ?? '');
+  const first = lines[0] === '---' ? lines[1] : lines[0];
+  const demoFile = FILE_MARKER.test(first ?? '');
   const blocks: [number, number][] = [];
   const problems: string[] = [];
   let open: number | undefined;

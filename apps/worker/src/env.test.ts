@@ -30,9 +30,12 @@ describe('job settings follow from the job definitions', () => {
   const names = Object.keys(jobSettingsShape);
 
   it('lists every setting in .env.example with its default (or commented out)', () => {
+    expect(names).toEqual(expect.arrayContaining(['BACKUP_DIR']));
+    // demo:start
     expect(names).toEqual(
       expect.arrayContaining(['IMPORT_BATCH_SIZE', 'IMPORT_FILE_RETENTION_DAYS']),
     );
+    // demo:end
     const lines = example.split('\n').map((line) => line.replace(/^# /, ''));
     for (const name of names) {
       // Active or commented out; a setting without a default (optional, empty) only needs its name.
@@ -49,7 +52,7 @@ describe('job settings follow from the job definitions', () => {
   });
 
   it('are validated with the rest of the worker env', () => {
-    const issues = workerEnvSchema.safeParse({ IMPORT_BATCH_SIZE: 'many' }).error?.issues ?? [];
-    expect(issues.map((issue) => issue.path.join('.'))).toContain('IMPORT_BATCH_SIZE');
+    const issues = workerEnvSchema.safeParse({ BACKUP_KEEP_DAILY: 'many' }).error?.issues ?? [];
+    expect(issues.map((issue) => issue.path.join('.'))).toContain('BACKUP_KEEP_DAILY');
   });
 });

@@ -260,6 +260,20 @@ function mergeFile(
   return { text: result.stdout, conflicts: result.status };
 }
 
+// make init ran `biome check --write` on every file it renamed (a longer scope moves imports and
+// wraps lines), so the template's versions go through the same Biome, when this repository has it.
+const biome = path.resolve('node_modules/.bin/biome');
+function asInitLeftIt(file: string, content: Buffer): Buffer {
+  const text = renamed(name, file, content);
+  if (text.equals(content) || !existsSync(biome)) return text;
+  const result = spawnSync(biome, ['check', '--write', `--stdin-file-path=${file}`], {
+    input: text,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  // A file Biome does not handle (Markdown, YAML) comes back unchanged, or not at all.
+  return result.status === 0 && result.stdout.length > 0 ? result.stdout : text;
+}
+
 function statOf(file: string) {
   try {
     return lstatSync(file, { throwIfNoEntry: false });
@@ -286,8 +300,8 @@ function judge(change: Changed): Outcome {
   const ours = stat ? readFileSync(file) : undefined;
   const oldText = blob(change.oldBlob);
   const newText = blob(change.newBlob);
-  const base = oldText && renamed(name, file, oldText);
-  const theirs = newText && renamed(name, file, newText);
+  const base = oldText && asInitLeftIt(file, oldText);
+  const theirs = newText && asInitLeftIt(file, newText);
   const executable = change.newMode === '100755';
   const decision = decide(base, theirs, ours);
   switch (decision.kind) {

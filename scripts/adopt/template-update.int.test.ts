@@ -102,6 +102,7 @@ beforeAll(() => {
   write(upstream, 'apps/web/src/demo.ts', '// template-demo\nexport const demo = 1;\n');
   write(upstream, 'README.md', `# Tiny template\n\n${lines(10, 'line')}\n`);
   write(upstream, 'docs/old.md', 'an old page\n');
+  write(upstream, 'docs/gone.md', 'a page the template will drop\n');
   git(upstream, 'add', '-A');
   git(upstream, 'commit', '-qm', 'template v1');
   v1 = git(upstream, 'rev-parse', 'HEAD');
@@ -121,11 +122,15 @@ beforeAll(() => {
   write(derived, 'template.json', `${JSON.stringify(record, null, 2)}\n`);
   git(derived, 'add', '-A');
   git(derived, 'commit', '-qm', 'Start acme-crm from the template');
-  // Then it works on its product: removes the demo, edits the README and a manifest.
+  // Then it works on its product: removes the demo, edits the README, a manifest and a page, and
+  // writes a page of its own where the template will add one.
   rmSync(path.join(derived, 'apps/web/src/demo.ts'));
   write(derived, 'README.md', read('README.md').replace('line 5\n', 'line 5, as acme-crm says\n'));
   write(derived, 'apps/web/package.json', read('apps/web/package.json').replace('"k1"', '"k1a"'));
-  git(derived, 'commit', '-qam', 'acme-crm work');
+  write(derived, 'docs/gone.md', 'a page acme-crm still needs\n');
+  write(derived, 'docs/notes.md', 'acme-crm notes\n');
+  git(derived, 'add', '-A');
+  git(derived, 'commit', '-qm', 'acme-crm work');
 
   // The template improves: a file the adopter never touched, a file both edited, a file the
   // adopter deleted, a manifest both edited far apart, a new page and a deleted one.
@@ -144,6 +149,8 @@ beforeAll(() => {
   write(upstream, 'apps/web/package.json', web.replace('"last": 1', '"last": 2'));
   write(upstream, 'docs/new.md', `Use ${S}shared.\n`);
   rmSync(path.join(upstream, 'docs/old.md'));
+  rmSync(path.join(upstream, 'docs/gone.md'));
+  write(upstream, 'docs/notes.md', 'template notes\n');
   git(upstream, 'add', '-A');
   git(upstream, 'commit', '-qm', 'template v2');
   v2 = git(upstream, 'rev-parse', 'HEAD');
@@ -189,7 +196,15 @@ describe('make template-update', () => {
     expect(run.out).toMatch(/merged\s+apps\/web\/package\.json/);
     expect(run.out).toMatch(/added\s+docs\/new\.md/);
     expect(run.out).toMatch(/deleted\s+docs\/old\.md/);
-    expect(run.out).toMatch(/! 1 conflict\(s\), template.json unchanged:\n\s+README\.md\n/);
+    expect(run.out).toMatch(
+      /conflict\s+docs\/gone\.md\s+\(you changed it, the template deleted it/,
+    );
+    expect(run.out).toMatch(
+      /conflict\s+docs\/notes\.md\s+\(the template added it, you have a different/,
+    );
+    expect(run.out).toMatch(
+      /! 3 conflict\(s\), template.json unchanged:\n\s+README\.md\n\s+docs\/gone\.md\n\s+docs\/notes\.md\n/,
+    );
     expect(run.out).toContain('make template-update ARGS=--continue');
     expect(run.out).not.toMatch(/\n\s+at /);
 
@@ -206,11 +221,15 @@ describe('make template-update', () => {
     expect(read('README.md')).toMatch(
       /<<<<<<< yours\nline 5, as acme-crm says\n=======\nline five\n>>>>>>> template [0-9a-f]{12}\n/,
     );
+    expect(read('docs/gone.md')).toBe('a page acme-crm still needs\n');
+    expect(read('docs/notes.md')).toMatch(
+      /^<<<<<<< yours\nacme-crm notes\n=======\ntemplate notes\n>>>>>>> /,
+    );
     expect(JSON.parse(read('template.json')).commit).toBe(v1);
 
     const early = update('--continue');
     expect(early.status).not.toBe(0);
-    expect(early.out).toContain('✗ still conflict markers in README.md');
+    expect(early.out).toContain('✗ still conflict markers in README.md, docs/notes.md');
     expect(JSON.parse(read('template.json')).commit).toBe(v1);
 
     write(
@@ -221,6 +240,7 @@ describe('make template-update', () => {
         'line five, as acme-crm says\n',
       ),
     );
+    write(derived, 'docs/notes.md', 'acme-crm notes\ntemplate notes\n');
     const resolved = update('--continue');
     expect(resolved.status, resolved.out).toBe(0);
     expect(JSON.parse(read('template.json')).commit).toBe(v2);

@@ -175,7 +175,7 @@ step(`fetching ${values.ref} from ${upstream}`);
 const fetched = git('fetch', '--quiet', '--no-tags', upstream, `+${values.ref}:${REF}`);
 if (fetched.status !== 0)
   die(
-    `could not fetch ${values.ref} from ${upstream}: ${fetched.stderr.split('\n').at(-1) ?? ''}`,
+    `could not fetch ${values.ref} from ${upstream}: ${(fetched.stderr.split('\n')[0] ?? '').replace(/^fatal: /, '')}`,
     'check the URL (ARGS="--upstream URL") and the branch (ARGS="--ref BRANCH"), then retry',
   );
 const tip = gitText('rev-parse', `${REF}^{commit}`);
@@ -339,7 +339,7 @@ function judge(change: Changed): Outcome {
       return {
         file,
         action: 'conflict',
-        note: `${what}: ${merged.conflicts} conflict(s) marked`,
+        note: `${what}: ${merged.conflicts} conflicting hunk(s)`,
         write: merged.text,
         markers: true,
       };

@@ -18,6 +18,7 @@ import { planRename, TEMPLATE_SCOPE, type TemplateRecord } from './rename.ts';
 // `make template-update` as an adopter runs it, in a repository made from a tiny template by the
 // same rename `make init` applies, against that template as a local git upstream. The template is
 // a few files, not this repository: the merge logic is what is under test, and it takes seconds.
+// Over 250 lines: one story (a template, an adopter, two template releases) told in order.
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const root = mkdtempSync(path.join(tmpdir(), 'template-update-'));

@@ -1,7 +1,9 @@
 // `make template-update`: takes the template's changes since the commit template.json records and
 // merges them into this repository, file by file, with `git merge-file` (docs/adopting.md §3,
 // decision 0086). The template's old and new versions are renamed as `make init` renamed this
-// repository first, so only real differences meet in the merge.
+// repository first, so only real differences meet in the merge. Over 250 lines on purpose: one
+// command read top to bottom (fetch, judge each file, write, record); its pure decisions are
+// update-plan.ts.
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,

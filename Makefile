@@ -25,7 +25,7 @@ DEPS := node_modules/.install-stamp
 .PHONY: help tools setup env up dev services down migrate db-generate test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
 	backup restore deploy coolify-setup check-rollback bench-start bench-migrate bench-backup bench-jobs migrate-from-impl2 tasks bench-setup \
-	docker-offline docker-offline-stop init remove-demo
+	docker-offline docker-offline-stop init remove-demo template-update
 # demo:start
 .PHONY: seed bench-import bench-search
 # demo:end
@@ -35,6 +35,9 @@ remove-demo: setup ## Remove the contacts-import demo (files, shared lines, tabl
 
 init: setup ## Make the template your product: NAME=acme-crm renames scope, compose, database, images, README (ARGS=--help)
 	@$(TSX) scripts/adopt/init.ts $(if $(NAME),--name "$(NAME)",) $(ARGS)
+
+template-update: setup ## Merge the template's changes since template.json's commit (ARGS="--dry-run", --continue, --help)
+	@$(TSX) scripts/adopt/template-update.ts $(ARGS)
 
 help: ## Show this list
 	@printf 'Usage: make <target>\n\n'

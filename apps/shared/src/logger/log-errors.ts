@@ -21,7 +21,8 @@ const hints: Record<string, string> = {
   NOAUTH: 'Redis wants a password: put it in REDIS_URL (redis://:password@host:6379)',
   ECONNREFUSED: 'Redis is not accepting connections: is it running, and is REDIS_URL right?',
   ENOTFOUND: 'the Redis host name does not resolve: check REDIS_URL',
-  ETIMEDOUT: 'Redis did not answer in time: check the network and REDIS_URL',
+  ETIMEDOUT:
+    'Redis did not answer in time: check the network and REDIS_URL (with rediss://, that the port is the TLS one)',
 };
 // A rediss:// server whose certificate chain is not trusted (a private CA, or the wrong one).
 const untrustedTls =

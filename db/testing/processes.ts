@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import {
@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -14,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 // Servers and ports for tests, benches and measuring scripts. No vitest import here, so plain
 // Node scripts can use it too (`@app/db/testing/processes`).
@@ -71,37 +72,66 @@ export type RedisServer = {
   stop: (options?: { keepData?: boolean }) => Promise<void>;
 };
 
-/**
- * A redis-server of the test's own (the Debian/Ubuntu `redis-server` binary), configured as
- * BullMQ wants it (noeviction; AOF when asked, as compose runs it). Resolves once it answers PING.
- * Pass the `port` and `dir` of a stopped one to restart it on the same data.
- */
-export async function startRedisServer(options: {
+export type RedisServerOptions = {
   appendonly: boolean;
   port?: number;
   dir?: string;
   /** Require this password (AUTH), as a managed Redis does. */
   requirepass?: string;
-}): Promise<RedisServer> {
+  /** `valkey-server` (Valkey 8, from bookworm-backports: .devcontainer/install-valkey.sh). */
+  binary?: 'redis-server' | 'valkey-server';
+  /** What BullMQ needs is the default; tests of the worker's refusal pass another. */
+  maxmemoryPolicy?: string;
+  /** Serve TLS only, on `port`, with this certificate (see startTlsRedisServer). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  /** More server arguments, e.g. `--rename-command CONFIG ""` as a managed service does. */
+  args?: string[];
+};
+
+/**
+ * A redis-server of the test's own (the Debian/Ubuntu `redis-server` binary), configured as
+ * BullMQ wants it (noeviction; AOF when asked, as compose runs it). Resolves once it answers PING.
+ * Pass the `port` and `dir` of a stopped one to restart it on the same data.
+ */
+export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
+  const binary = options.binary ?? 'redis-server';
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'test-redis-'));
+  const { tls } = options;
   const child = spawn(
-    'redis-server',
+    binary,
     [
-      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
+      // With TLS the plain port is off (--port 0): a client can only connect over TLS.
+      ...(tls
+        ? ['--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no']
+        : ['--port', String(port)]),
+      ...(tls ? ['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile] : []),
+      ...(tls ? ['--tls-ca-cert-file', tls.caFile] : []),
+      ...['--bind', '127.0.0.1', '--dir', dir, '--save', ''],
       ...['--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec'],
-      ...['--maxmemory-policy', 'noeviction'],
+      ...['--maxmemory-policy', options.maxmemoryPolicy ?? 'noeviction'],
       ...(options.requirepass ? ['--requirepass', options.requirepass] : []),
+      ...(options.args ?? []),
     ],
     { stdio: 'ignore' },
   );
-  const exited = once(child, 'exit');
-  const url = `redis://127.0.0.1:${port}`;
+  // A missing binary is an 'error' event: reported by the loop below, not an unhandled one.
+  let spawnError: Error | undefined;
+  child.on('error', (error) => {
+    spawnError = error;
+  });
+  const exited = once(child, 'exit').catch(() => undefined);
+  const url = `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+  const clientTls: RedisOptions = tls ? { tls: { ca: readFileSync(tls.caFile) } } : {};
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`redis-server on ${port} exited (is it installed?)`);
+    if (spawnError)
+      throw new Error(
+        `${binary} could not start (${spawnError.message}): install it${binary === 'valkey-server' ? ' (sh .devcontainer/install-valkey.sh as root, on Debian bookworm)' : ' (apt-get install redis-server)'}`,
+      );
+    if (child.exitCode !== null) throw new Error(`${binary} on ${port} exited (is it installed?)`);
     const client = new Redis(url, {
+      ...clientTls,
       password: options.requirepass,
       lazyConnect: true,
       retryStrategy: () => null,
@@ -114,7 +144,7 @@ export async function startRedisServer(options: {
     );
     client.disconnect();
     if (up) break;
-    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
+    if (Date.now() > deadline) throw new Error(`${binary} on ${port} did not start`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
@@ -128,6 +158,82 @@ export async function startRedisServer(options: {
         await exited;
       }
       if (!keepData) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestCa = {
+  /** The CA's certificate (PEM): what REDIS_CA_FILE points at. */
+  caFile: string;
+  /** A server certificate this CA signed, for localhost and 127.0.0.1, and its key. */
+  certFile: string;
+  keyFile: string;
+  dir: string;
+  remove: () => void;
+};
+
+/**
+ * A throw-away certificate authority made with `openssl` in a temporary folder, and a server
+ * certificate it signed for `localhost` and `127.0.0.1` (what a provider's private CA gives).
+ * P-256 keys: milliseconds to make. Two calls give two unrelated CAs (a wrong REDIS_CA_FILE).
+ */
+export function makeTestCa(name = 'test-ca'): TestCa {
+  const dir = mkdtempSync(path.join(tmpdir(), 'test-ca-'));
+  const file = (base: string) => path.join(dir, base);
+  const openssl = (args: string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl([
+    'req',
+    '-x509',
+    ...key,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  openssl(['req', ...key, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
+  writeFileSync(file('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl([
+    ...['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key'],
+    ...['-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext'],
+  ]);
+  return {
+    caFile: file('ca.crt'),
+    certFile: file('server.crt'),
+    keyFile: file('server.key'),
+    dir,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A redis-server of the test's own that speaks only TLS (`rediss://127.0.0.1:<port>`), with a
+ * certificate from a CA made for it (`ca.caFile` is what REDIS_CA_FILE takes). Stopping it
+ * removes the CA too.
+ */
+export async function startTlsRedisServer(
+  options: Omit<RedisServerOptions, 'tls' | 'appendonly'> = {},
+): Promise<RedisServer & { ca: TestCa }> {
+  const ca = makeTestCa();
+  const server = await startRedisServer({
+    ...options,
+    appendonly: false,
+    tls: { certFile: ca.certFile, keyFile: ca.keyFile, caFile: ca.caFile },
+  }).catch((error: unknown) => {
+    ca.remove();
+    throw error;
+  });
+  return {
+    ...server,
+    ca,
+    stop: async (stopOptions) => {
+      await server.stop(stopOptions);
+      ca.remove();
     },
   };
 }

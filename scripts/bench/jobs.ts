@@ -64,7 +64,7 @@ const cases: Case[] = [
 async function measure(kind: Kind, c: Case, round: number): Promise<number> {
   const prefix = `bench-jobs-${id}-${round}-${kind}-${c.definition.name}`;
   prefixes.push(prefix);
-  const connection = createWorkerConnection(env.REDIS_URL);
+  const connection = createWorkerConnection(env.REDIS_URL, env.REDIS_CA_FILE);
   const queue = new Queue(c.definition.queue, { connection, prefix });
   const opts = jobOptions(c.definition);
   for (let i = 0; i < c.jobs; i += 1000) {

@@ -64,7 +64,7 @@ let servicesAnswer = false;
 if (env) {
   const [pg, redis] = await Promise.all([
     probePostgres(env.DATABASE_URL),
-    probeRedis(env.REDIS_URL),
+    probeRedis(env.REDIS_URL, env.REDIS_CA_FILE),
   ]);
   if (pg.ok) ok(`Postgres ${pg.version} answers at ${where(env.DATABASE_URL)}`);
   else

@@ -37,7 +37,7 @@ export async function ensureServices(env: ScriptsEnv): Promise<'compose' | 'exis
 
   const [pg, redis] = await Promise.all([
     probePostgres(env.DATABASE_URL),
-    probeRedis(env.REDIS_URL),
+    probeRedis(env.REDIS_URL, env.REDIS_CA_FILE),
   ]);
   if (pg.ok && redis.ok) {
     ok(
@@ -58,7 +58,7 @@ export async function ensureServices(env: ScriptsEnv): Promise<'compose' | 'exis
 async function expectReachable(env: ScriptsEnv, context: string) {
   const [pg, redis] = await Promise.all([
     probePostgres(env.DATABASE_URL),
-    probeRedis(env.REDIS_URL),
+    probeRedis(env.REDIS_URL, env.REDIS_CA_FILE),
   ]);
   if (!pg.ok)
     die(
@@ -113,7 +113,7 @@ async function waitForExisting(env: ScriptsEnv, timeoutMs = 60_000) {
 async function probeBoth(env: ScriptsEnv) {
   const [pg, redis] = await Promise.all([
     probePostgres(env.DATABASE_URL),
-    probeRedis(env.REDIS_URL),
+    probeRedis(env.REDIS_URL, env.REDIS_CA_FILE),
   ]);
   return { pg, redis };
 }

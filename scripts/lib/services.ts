@@ -1,4 +1,10 @@
 import { Socket } from 'node:net';
+import {
+  describeTlsFailure,
+  RedisConfigError,
+  readEvictionPolicy,
+  redisOptions,
+} from '@app/shared/redis';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 
@@ -35,8 +41,20 @@ export async function probePostgres(url: string, timeoutSeconds = 3): Promise<Pr
   }
 }
 
-export async function probeRedis(url: string, timeoutMs = 3000): Promise<ProbeResult> {
+export async function probeRedis(
+  url: string,
+  caFile?: string,
+  timeoutMs = 3000,
+): Promise<ProbeResult> {
+  let tls: ReturnType<typeof redisOptions>;
+  try {
+    tls = redisOptions(url, caFile);
+  } catch (error) {
+    if (error instanceof RedisConfigError) return { ok: false, error: error.message };
+    throw error;
+  }
   const redis = new Redis(url, {
+    ...tls,
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -45,17 +63,13 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<ProbeRe
   });
   let lastError = '';
   redis.on('error', (error: Error) => {
-    lastError = error.message;
+    lastError = describeTlsFailure(error, url, caFile) ?? error.message;
   });
   try {
     await redis.connect();
     const info = await redis.info('server');
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
-    let policy = 'unknown (CONFIG not allowed)';
-    try {
-      const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-      policy = reply[1] ?? policy;
-    } catch {}
+    const policy = (await readEvictionPolicy(redis)) ?? 'unknown (CONFIG and INFO not allowed)';
     return { ok: true, version, detail: policy };
   } catch (error) {
     return { ok: false, error: lastError || (error as Error).message || 'no answer' };

@@ -61,7 +61,7 @@ export async function copyRedisStep(m: Setup & Migration) {
   const { target, sourceRedis, sourceRedisFacts, targetRedis, targetRedisFacts, closeAll, timed } =
     m;
   step('copying Redis');
-  const redisTarget = targetRedis ?? (await openRedis(target.redisUrl));
+  const redisTarget = targetRedis ?? (await openRedis(target.redisUrl, m.envVars.REDIS_CA_FILE));
   const copied = await timed('Redis copy', () =>
     copyRedis(sourceRedis, redisTarget, sourceRedisFacts.keys),
   ).catch(async (error: unknown) => {

@@ -93,10 +93,12 @@ export async function inspectSource(m: Setup) {
   step(
     `source: ${maskUrl(source.databaseUrl)} and ${maskUrl(source.redisUrl)} ${dim(`(${source.origin})`)}`,
   );
-  const sourceRedis = await openRedis(source.redisUrl).catch((error: unknown) => {
-    const { message, fix } = explainConnectionError('Redis', where(source.redisUrl), error);
-    die(message, fix);
-  });
+  const sourceRedis = await openRedis(source.redisUrl, envVars.REDIS_CA_FILE).catch(
+    (error: unknown) => {
+      const { message, fix } = explainConnectionError('Redis', where(source.redisUrl), error);
+      die(message, fix);
+    },
+  );
   const sourcePg = connectSource(source.databaseUrl);
   const pgFacts: SourceFacts = await sourceFacts(sourcePg)
     .catch((error: unknown) => {
@@ -144,7 +146,7 @@ export async function prepareTarget(m: Setup) {
   } else {
     const [pg, redis] = await Promise.all([
       probePostgres(target.databaseUrl),
-      probeRedis(target.redisUrl),
+      probeRedis(target.redisUrl, m.envVars.REDIS_CA_FILE),
     ]);
     targetAnswers = pg.ok && redis.ok;
     if (!targetAnswers && !(viaCompose && options.dryRun)) {
@@ -201,7 +203,7 @@ export async function inspectTarget(m: Setup & Sourced & Prepared) {
         `run the target on PostgreSQL ${pgFacts.major} (docker-compose.yml: image postgres:${pgFacts.major}-alpine), then run this again`,
       );
     }
-    targetRedis = await openRedis(target.redisUrl);
+    targetRedis = await openRedis(target.redisUrl, m.envVars.REDIS_CA_FILE);
     targetRedisFacts = await redisFacts(targetRedis);
     if (targetRedisFacts.keys > 0) {
       const foreign = await keysOnlyInTarget(targetRedis, sourceRedis);

@@ -1,5 +1,6 @@
 // ~290 lines: copy, census and compare of every Redis type plus BullMQ counts belong together,
 // since the comparison must read keys exactly as the copy wrote them.
+import { RedisConfigError, redisOptions } from '@app/shared/redis';
 import { Redis } from 'ioredis';
 import { createProgress } from './progress.ts';
 
@@ -11,8 +12,10 @@ import { createProgress } from './progress.ts';
 
 const BATCH = 1000;
 
-export function connectRedis(url: string): Redis {
+/** `caFile`: REDIS_CA_FILE of the .env the tool reads, for a rediss:// end (either one). */
+export function connectRedis(url: string, caFile?: string): Redis {
   return new Redis(url, {
+    ...redisOptions(url, caFile),
     lazyConnect: true,
     connectTimeout: 5000,
     maxRetriesPerRequest: 1,
@@ -22,8 +25,14 @@ export function connectRedis(url: string): Redis {
 }
 
 /** Connects or throws the server's own reason (refused, NOAUTH, WRONGPASS…), not a retry loop. */
-export async function openRedis(url: string): Promise<Redis> {
-  const redis = connectRedis(url);
+export async function openRedis(url: string, caFile?: string): Promise<Redis> {
+  let redis: Redis;
+  try {
+    redis = connectRedis(url, caFile);
+  } catch (error) {
+    if (error instanceof RedisConfigError) throw new Error(error.message);
+    throw error;
+  }
   let lastError = '';
   redis.on('error', (error: Error) => {
     lastError = error.message;

@@ -9,7 +9,9 @@ import {
   parseEnv,
   postgresUrl,
   queuePrefix,
+  redisCaFile,
   redisUrl,
+  requireTlsForRedisCa,
 } from '@app/shared/env';
 import { z } from 'zod';
 import { parseTrustedProxies } from './server/client-address.server';
@@ -50,6 +52,8 @@ export const webEnvSchema = z
     // The web needs no session of its own (it never migrates): only how DATABASE_URL pools.
     DATABASE_POOL_MODE: databasePoolMode,
     REDIS_URL: redisUrl,
+    // A rediss:// server signed by a private CA (a managed Valkey/Redis): that CA's PEM file.
+    REDIS_CA_FILE: redisCaFile,
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: logLevel.default('info'),
     LOG_FORMAT: logFormat,
@@ -92,6 +96,7 @@ export const webEnvSchema = z
       }),
   })
   .superRefine((value, ctx) => {
+    requireTlsForRedisCa(value, ctx);
     const { BASIC_AUTH_USER: user, BASIC_AUTH_PASSWORD: password } = value;
     if (user && !password) {
       ctx.addIssue({

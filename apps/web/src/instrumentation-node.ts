@@ -1,4 +1,5 @@
 import { EnvError } from '@app/shared/env';
+import { RedisConfigError, redisOptions } from '@app/shared/redis';
 import { env } from './env';
 import { installClientAddress } from './server/client-address.server';
 import { connectServices, services } from './server/services.server';
@@ -12,6 +13,14 @@ try {
   console.error(
     `web: invalid environment (fix .env or the variables below; see .env.example):\n${error.problems.join('\n')}`,
   );
+  process.exit(1);
+}
+// An unreadable REDIS_CA_FILE stops the start the same way, not at the first request.
+try {
+  redisOptions(env().REDIS_URL, env().REDIS_CA_FILE);
+} catch (error) {
+  if (!(error instanceof RedisConfigError)) throw error;
+  console.error(`web: ${error.message}`);
   process.exit(1);
 }
 

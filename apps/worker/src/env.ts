@@ -6,8 +6,10 @@ import {
   port,
   postgresUrl,
   queuePrefix,
+  redisCaFile,
   redisUrl,
   requireDirectUrlWhenPooled,
+  requireTlsForRedisCa,
 } from '@app/shared/env';
 import { loadEnvOrExit } from '@app/shared/env/node';
 import { z } from 'zod';
@@ -37,6 +39,8 @@ const baseEnvSchema = z.object({
   DATABASE_POOL_MODE: databasePoolMode,
   DATABASE_DIRECT_URL: postgresUrl.optional(),
   REDIS_URL: redisUrl,
+  // A rediss:// server signed by a private CA (a managed Valkey/Redis): that CA's PEM file.
+  REDIS_CA_FILE: redisCaFile,
   QUEUE_PREFIX: queuePrefix,
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
   WORKER_HEALTH_PORT: port.default(3001),
@@ -81,9 +85,10 @@ export const loadWorkerEnv = (): WorkerEnv =>
   withCrons(
     loadEnvOrExit(
       'worker',
-      workerEnvSchema.superRefine((value, ctx) =>
+      workerEnvSchema.superRefine((value, ctx) => {
         // The job settings make the object's type loose; the base variables are there.
-        requireDirectUrlWhenPooled(value as z.output<typeof baseEnvSchema>, ctx),
-      ),
+        requireDirectUrlWhenPooled(value as z.output<typeof baseEnvSchema>, ctx);
+        requireTlsForRedisCa(value as z.output<typeof baseEnvSchema>, ctx);
+      }),
     ),
   );

@@ -9,6 +9,7 @@ import { startHealthServer } from './health-server.ts';
 import { registry } from './jobs/registry.ts';
 import { startJobRuntime } from './jobs/runtime.ts';
 import { registerSchedules } from './jobs/schedules.ts';
+import { checkRedisAtStart } from './redis-start-check.ts';
 
 const env = loadWorkerEnv();
 // Migrations (a session advisory lock) and backups (pg_dump, CREATE DATABASE for drills) need a
@@ -59,10 +60,24 @@ const db = createDb(env.DATABASE_URL, {
   applicationName: 'worker',
   poolMode: env.DATABASE_POOL_MODE,
 });
-const connection = watchErrors(createWorkerConnection(env.REDIS_URL), logger, 'redis');
-const events = watchErrors(createProducerConnection(env.REDIS_URL), logger, 'redis:events');
-
-await warnAboutEvictionPolicy();
+// Before the long-lived connections: a TLS failure or an eviction policy that loses jobs ends the
+// start with one line, instead of connections retrying (and logging) forever.
+const redisCheck = await checkRedisAtStart(env.REDIS_URL, env.REDIS_CA_FILE, logger);
+if (!redisCheck.ok) {
+  logger.fatal(`worker not started: ${redisCheck.line}`);
+  await db.close();
+  process.exit(1);
+}
+const connection = watchErrors(
+  createWorkerConnection(env.REDIS_URL, env.REDIS_CA_FILE),
+  logger,
+  'redis',
+);
+const events = watchErrors(
+  createProducerConnection(env.REDIS_URL, env.REDIS_CA_FILE),
+  logger,
+  'redis:events',
+);
 
 const runtime = startJobRuntime({
   connection,
@@ -156,16 +171,3 @@ async function shutdown(signal: string) {
 
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
-
-/** BullMQ loses jobs under any eviction policy but noeviction; say so loudly at start. */
-async function warnAboutEvictionPolicy() {
-  try {
-    const reply = (await connection.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1];
-    if (policy && policy !== 'noeviction') {
-      logger.warn({ policy }, 'Redis maxmemory-policy should be noeviction: jobs can be evicted');
-    }
-  } catch {
-    // Managed Redis often forbids CONFIG; not being able to read it is not an error.
-  }
-}

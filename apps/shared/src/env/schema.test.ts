@@ -5,8 +5,10 @@ import {
   EnvError,
   parseEnv,
   postgresUrl,
+  redisCaFile,
   redisUrl,
   requireDirectUrlWhenPooled,
+  requireTlsForRedisCa,
   sessionDatabaseUrl,
 } from './schema.ts';
 
@@ -90,5 +92,25 @@ describe('DATABASE_POOL_MODE and DATABASE_DIRECT_URL', () => {
     expect(() => parseEnv(pooled, { DATABASE_URL: pool, DATABASE_POOL_MODE: 'statement' })).toThrow(
       'DATABASE_POOL_MODE: expected session or transaction',
     );
+  });
+});
+
+describe('REDIS_CA_FILE', () => {
+  const tls = z
+    .object({ REDIS_URL: redisUrl, REDIS_CA_FILE: redisCaFile })
+    .superRefine(requireTlsForRedisCa);
+
+  it('is optional, and taken with a rediss:// URL', () => {
+    expect(parseEnv(tls, { REDIS_URL: 'rediss://default:pw@cache.example.com:25061' })).toEqual({
+      REDIS_URL: 'rediss://default:pw@cache.example.com:25061',
+    });
+    const env = parseEnv(tls, { REDIS_URL: 'rediss://h:25061', REDIS_CA_FILE: '/etc/ca.pem' });
+    expect(env.REDIS_CA_FILE).toBe('/etc/ca.pem');
+  });
+
+  it('is refused with redis:// (it would be ignored), in one line naming it', () => {
+    expect(() =>
+      parseEnv(tls, { REDIS_URL: 'redis://localhost:6379', REDIS_CA_FILE: '/etc/ca.pem' }),
+    ).toThrow(/^Invalid environment:\n {2}REDIS_CA_FILE: is set but REDIS_URL is not rediss:\/\//);
   });
 });

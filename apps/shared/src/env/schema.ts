@@ -23,6 +23,30 @@ function urlWith(protocols: Set<string>, example: string) {
 export const postgresUrl = urlWith(postgresProtocols, 'postgres://postgres@localhost:5432/app');
 export const redisUrl = urlWith(redisProtocols, 'redis://localhost:6379');
 /**
+ * REDIS_CA_FILE: the path of a PEM file with the CA that signed a rediss:// server's certificate
+ * (a provider's private CA). Unset: the system's CAs. The file is read where the connection
+ * options are built (@app/shared/redis), not here: this module does no I/O.
+ */
+export const redisCaFile = z.string().trim().min(1).optional();
+
+/**
+ * A CA file only means something over TLS: with a redis:// URL it would be ignored silently, so
+ * say so. Use as `.superRefine(requireTlsForRedisCa)` on a schema with both variables.
+ */
+export function requireTlsForRedisCa(
+  value: { REDIS_URL: string; REDIS_CA_FILE?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (!value.REDIS_CA_FILE || !URL.canParse(value.REDIS_URL)) return;
+  if (new URL(value.REDIS_URL).protocol === 'rediss:') return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['REDIS_CA_FILE'],
+    message:
+      'is set but REDIS_URL is not rediss://: use rediss:// for a TLS server, or unset REDIS_CA_FILE',
+  });
+}
+/**
  * How DATABASE_URL reaches Postgres (docs/decisions/0100). `transaction`: a pooler such as
  * PgBouncer in pool_mode=transaction (a managed database's connection pool), where consecutive
  * transactions of one client run on different server sessions, so named prepared statements and

@@ -21,8 +21,28 @@ const hints: Record<string, string> = {
   NOAUTH: 'Redis wants a password: put it in REDIS_URL (redis://:password@host:6379)',
   ECONNREFUSED: 'Redis is not accepting connections: is it running, and is REDIS_URL right?',
   ENOTFOUND: 'the Redis host name does not resolve: check REDIS_URL',
-  ETIMEDOUT: 'Redis did not answer in time: check the network and REDIS_URL',
+  ETIMEDOUT:
+    'Redis did not answer in time: check the network and REDIS_URL (with rediss://, that the port is the TLS one)',
 };
+// A rediss:// server whose certificate chain is not trusted (a private CA, or the wrong one).
+const untrustedTls =
+  "Redis's TLS certificate is not signed by a trusted CA: set REDIS_CA_FILE to the PEM file of your provider's CA certificate";
+for (const code of [
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]) {
+  hints[code] = untrustedTls;
+}
+hints.ERR_TLS_CERT_ALTNAME_INVALID =
+  "Redis's TLS certificate is for another host name: use the host name your provider gives in REDIS_URL";
+hints.EPROTO =
+  'Redis does not speak TLS on that port: use the TLS port with rediss://, or redis:// without TLS';
+hints.ERR_SSL_WRONG_VERSION_NUMBER = hints.EPROTO;
 
 /**
  * The one `error` listener for a Redis client or BullMQ object (Queue, Worker, QueueEvents, …).

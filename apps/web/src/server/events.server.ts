@@ -11,7 +11,11 @@ export const eventHub = () => {
   globalForHub.__eventHub ??= new EventHub({
     prefix: env().QUEUE_PREFIX,
     connect: () =>
-      watchErrors(createWorkerConnection(env().REDIS_URL), services().logger, 'redis:events'),
+      watchErrors(
+        createWorkerConnection(env().REDIS_URL, env().REDIS_CA_FILE),
+        services().logger,
+        'redis:events',
+      ),
     onError: (error) => services().logger.debug({ err: error }, 'events reader: retrying'),
   });
   return globalForHub.__eventHub;

@@ -23,7 +23,11 @@ export function services(): Services {
     version,
     secrets: [e.DATABASE_URL, e.REDIS_URL, e.BASIC_AUTH_PASSWORD],
   });
-  const redis = watchErrors(createProducerConnection(e.REDIS_URL), logger, 'redis');
+  const redis = watchErrors(
+    createProducerConnection(e.REDIS_URL, e.REDIS_CA_FILE),
+    logger,
+    'redis',
+  );
   const created: Services = {
     db: createDb(e.DATABASE_URL, {
       max: 10,

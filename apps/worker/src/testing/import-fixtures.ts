@@ -39,13 +39,13 @@ export const expectedCounts = (rows: number, invalidPercent: number) => {
 
 /** Stores the file and enqueues its job, as the web app's upload does. */
 export async function uploadCsv(
-  env: { databaseUrl: string; redisUrl: string; prefix: string },
+  env: { databaseUrl: string; redisUrl: string; prefix: string; redisCaFile?: string },
   db: DbClient,
   bytes: Buffer,
   filename = 'contacts.csv',
 ): Promise<Import> {
   const row = await storeImportFile(db.db, filename, bytes);
-  const redis = createProducerConnection(env.redisUrl);
+  const redis = createProducerConnection(env.redisUrl, env.redisCaFile);
   const queues = createQueues(redis, env.prefix);
   try {
     await enqueue(queues, contactsImport, { importId: row.id });

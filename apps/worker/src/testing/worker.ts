@@ -7,7 +7,7 @@ import { type JobRuntime, startJobRuntime } from '../jobs/runtime.ts';
 
 /** The real job runtime in this process, on the test's own database and queue prefix. */
 export function startInProcessWorker(
-  env: { databaseUrl: string; redisUrl: string; prefix: string },
+  env: { databaseUrl: string; redisUrl: string; prefix: string; redisCaFile?: string },
   options: {
     // demo:start
     batchSize?: number;
@@ -21,8 +21,8 @@ export function startInProcessWorker(
   } = {},
 ) {
   const db = createDb(env.databaseUrl, { max: 5, connectTimeout: 2 });
-  const connection = createWorkerConnection(env.redisUrl);
-  const events = createProducerConnection(env.redisUrl);
+  const connection = createWorkerConnection(env.redisUrl, env.redisCaFile);
+  const events = createProducerConnection(env.redisUrl, env.redisCaFile);
   const logger = createLogger({
     name: 'test-worker',
     level: options.logStream ? 'info' : 'silent',

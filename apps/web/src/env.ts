@@ -47,6 +47,8 @@ export const webEnvSchema = z
     DATABASE_URL: postgresUrl,
     // The web needs no session of its own (it never migrates): only how DATABASE_URL pools.
     DATABASE_POOL_MODE: databasePoolMode,
+    // Postgres connections this web process may hold; the budget per replica is docs/scaling.md's.
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: logLevel.default('info'),

@@ -26,7 +26,7 @@ export function services(): Services {
   const redis = watchErrors(createProducerConnection(e.REDIS_URL), logger, 'redis');
   const created: Services = {
     db: createDb(e.DATABASE_URL, {
-      max: 10,
+      max: e.DATABASE_POOL_MAX,
       connectTimeout: 2,
       applicationName: 'web',
       poolMode: e.DATABASE_POOL_MODE,

@@ -86,7 +86,7 @@ describe('two web processes and three workers on one database and Redis', () => 
   afterAll(async () => {
     proxy?.stop();
     if (queues) await closeQueues(queues);
-    await redis?.del(eventsKey(web1.prefix));
+    if (web1) await redis?.del(eventsKey(web1.prefix));
     redis?.disconnect();
     await Promise.all([web1?.stop(), web2?.stop()]);
     await db?.close();

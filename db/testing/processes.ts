@@ -238,17 +238,23 @@ export async function startTlsRedisServer(
   };
 }
 
-/** The newest mtime under `file` (a folder's own mtime counts: a deleted file changes it). */
-export function newestMtime(file: string): number {
+/**
+ * The newest mtime under `file` (a folder's own mtime counts: a deleted file changes it), leaving
+ * out files `skip` names (tests, which no build bundles: editing one must not force a rebuild).
+ */
+export function newestMtime(file: string, skip?: (name: string) => boolean): number {
   if (!existsSync(file)) return 0;
   const stat = statSync(file);
-  if (!stat.isDirectory()) return stat.mtimeMs;
+  if (!stat.isDirectory()) return skip?.(path.basename(file)) ? 0 : stat.mtimeMs;
   let newest = stat.mtimeMs;
   for (const entry of readdirSync(file)) {
-    newest = Math.max(newest, newestMtime(path.join(file, entry)));
+    newest = Math.max(newest, newestMtime(path.join(file, entry), skip));
   }
   return newest;
 }
+
+/** Test files: `*.test.ts` (unit, integration, docker) beside the code they test. */
+export const isTestFile = (name: string) => /\.test\.tsx?$/.test(name);
 
 const LOCK_STALE_MS = 10 * 60_000;
 

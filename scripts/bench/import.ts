@@ -7,8 +7,14 @@
 //
 //   make bench-import                      # 100,000 rows
 //   make bench-import ARGS="--rows 1000000"
+//   make bench-import ARGS="--workers 1,3 --files 6"   # then 6 files at once, 1 vs 3 workers
+//
+// --workers adds, in the same run, one more measurement per listed count: that many worker
+// processes (WORKER_CONCURRENCY each) importing --files files of rows/files rows uploaded at once
+// (one import is one job, so only several files can use several workers). docs/scaling.md.
 
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,11 +28,17 @@ import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, step } from '../lib/output.ts';
 import { fmt, freePort, scratchDatabase, start, waitForUrl } from './lib.ts';
 
-const usage = 'usage: make bench-import [ARGS="--rows N"]   (N: rows to import, default 100000)';
+const usage =
+  'usage: make bench-import [ARGS="--rows N [--workers 1,3 --files K]"]   (N: rows, default 100000; K: files at once, default 6)';
 function options() {
   try {
     const { values } = parseArgs({
-      options: { rows: { type: 'string', default: '100000' }, help: { type: 'boolean' } },
+      options: {
+        rows: { type: 'string', default: '100000' },
+        workers: { type: 'string', default: '' },
+        files: { type: 'string', default: '6' },
+        help: { type: 'boolean' },
+      },
     });
     if (values.help) {
       console.log(usage);
@@ -36,13 +48,23 @@ function options() {
     if (!Number.isInteger(rows) || rows < 1000 || rows > 10_000_000) {
       throw new Error(`--rows must be a whole number from 1000 to 10000000, not "${values.rows}"`);
     }
-    return { rows };
+    const workers = values.workers ? values.workers.split(',').map(Number) : [];
+    if (workers.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) {
+      throw new Error(
+        `--workers must list worker counts from 1 to 8, like 1,3, not "${values.workers}"`,
+      );
+    }
+    const files = Number(values.files);
+    if (!Number.isInteger(files) || files < 1 || files > 50) {
+      throw new Error(`--files must be a whole number from 1 to 50, not "${values.files}"`);
+    }
+    return { rows, workers, files };
   } catch (error) {
     console.error(`bench-import: ${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
 }
-const ROWS = options().rows;
+const { rows: ROWS, workers: WORKER_COUNTS, files: FILES } = options();
 const env = loadScriptsEnv('bench-import');
 const root = process.cwd();
 const id = randomBytes(3).toString('hex');
@@ -76,16 +98,22 @@ try {
     () => web.stop(),
     () => staged.remove(),
   );
-  const worker = start('pnpm', ['exec', 'tsx', 'src/main.ts'], path.join(root, 'apps/worker'), {
-    ...shared,
-    WORKER_HEALTH_PORT: String(healthPort),
-  });
-  procs.push(worker);
+  const startWorker = async (port: number) => {
+    const proc = start('pnpm', ['exec', 'tsx', 'src/main.ts'], path.join(root, 'apps/worker'), {
+      ...shared,
+      WORKER_HEALTH_PORT: String(port),
+    });
+    procs.push(proc);
+    await waitForUrl(`http://127.0.0.1:${port}/readyz`, proc);
+    return proc;
+  };
+  // Stopped once: a second stop() would signal a process group that is gone.
+  const stopWorker = async (proc: (typeof procs)[number]) => {
+    procs.splice(procs.indexOf(proc), 1);
+    await proc.stop();
+  };
   step('starting the production web server and the worker');
-  await Promise.all([
-    waitForHealthy(web),
-    waitForUrl(`http://127.0.0.1:${healthPort}/readyz`, worker),
-  ]);
+  const [, worker] = await Promise.all([waitForHealthy(web), startWorker(healthPort)]);
 
   const base = web.url;
   const headers = {
@@ -163,6 +191,33 @@ try {
       returning 1)
     select count(*)::int as n from upserted`;
   const sameMs = performance.now() - sameStarted;
+
+  // Several files at once with 1, 3, … worker processes (--workers): the first worker above is
+  // stopped, so each count starts its own, on emptied tables.
+  const scaled: { workers: number; ms: number }[] = [];
+  if (WORKER_COUNTS.length > 0) {
+    await stopWorker(worker);
+    const perFile = Math.floor(ROWS / FILES);
+    for (const count of WORKER_COUNTS) {
+      await sql`truncate contacts, import_errors, imports cascade`;
+      step(`${count} worker process(es): ${FILES} files of ${fmt(perFile)} rows uploaded at once`);
+      const workers = await Promise.all(
+        Array.from({ length: count }, async () => startWorker(await freePort())),
+      );
+      const files = Array.from({ length: FILES }, (_, f) =>
+        contactsCsv({ rows: perFile, invalidPercent: 3, emailPrefix: `w${count}f${f}` }),
+      );
+      const started = performance.now();
+      const done = await Promise.all(files.map((bytes, f) => importFile(bytes, `file-${f}.csv`)));
+      const ms = performance.now() - started;
+      const want = expectedCounts(perFile, 3);
+      if (done.some((d) => d.inserted !== want.valid || d.invalid !== want.invalid)) {
+        throw new Error(`counts are off with ${count} workers: ${JSON.stringify(done)}`);
+      }
+      scaled.push({ workers: count, ms });
+      await Promise.all(workers.map(stopWorker));
+    }
+  }
   await sql.end();
 
   const apiRate = (ROWS * 1000) / run.ms;
@@ -185,6 +240,21 @@ try {
   console.log(`| plain COPY into an empty table | ${fmt(copyMs / 1000, 2)} | ${fmt(copyRate)} |`);
   console.log(`| ratio: same-work SQL time / import time | | ${fmt(sameMs / run.ms, 2)} |`);
   console.log(`| ratio: plain COPY time / import time | | ${fmt(copyMs / run.ms, 2)} |`);
+  if (scaled.length > 0) {
+    const perFile = Math.floor(ROWS / FILES);
+    const first = scaled[0] as { workers: number; ms: number };
+    console.log(
+      `\n${bold('worker processes')} (${FILES} files × ${fmt(perFile)} rows at once, WORKER_CONCURRENCY default; ${os.availableParallelism()} CPUs)`,
+    );
+    console.log(`| workers | seconds | rows/s | time vs ${first.workers} worker(s) |`);
+    console.log('| ---: | ---: | ---: | ---: |');
+    for (const { workers, ms } of scaled) {
+      const rate = (perFile * FILES * 1000) / ms;
+      console.log(
+        `| ${workers} | ${fmt(ms / 1000, 2)} | ${fmt(rate)} | ${fmt(ms / first.ms, 2)} |`,
+      );
+    }
+  }
 } finally {
   await Promise.all(procs.map((p) => p.stop()));
   for (const cleanup of cleanups) await cleanup();

@@ -51,6 +51,8 @@ export const webEnvSchema = z
     DATABASE_URL: postgresUrl,
     // The web needs no session of its own (it never migrates): only how DATABASE_URL pools.
     DATABASE_POOL_MODE: databasePoolMode,
+    // Postgres connections this web process may hold; the budget per replica is docs/scaling.md's.
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     REDIS_URL: redisUrl,
     // A rediss:// server signed by a private CA (a managed Valkey/Redis): that CA's PEM file.
     REDIS_CA_FILE: redisCaFile,

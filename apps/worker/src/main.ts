@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { createDb } from '@app/db';
 import { runMigrations } from '@app/db/migrate';
 import { sessionDatabaseUrl } from '@app/shared/env';
@@ -89,6 +90,8 @@ const runtime = startJobRuntime({
   events,
   lockDurationMs: env.WORKER_LOCK_DURATION_MS,
   stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+  // The container (its hostname) and process: what a job's processedBy names, one per replica.
+  name: `${hostname()}:${process.pid}`,
   // Each job's own settings (its definition's `settings`), validated with the rest of the env;
   // the database URL and schedule patterns for jobs that run tools (pg_dump) or report staleness.
   settings: env.jobSettings,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { newestMtime, withLock } from '@app/db/testing/processes';
+import { isTestFile, newestMtime, withLock } from '@app/db/testing/processes';
 
 /**
  * Lets a second `make test` skip the minute-long `next build`. After building, the test writes
@@ -22,7 +22,7 @@ export function newestSourceMtime(webDir: string): number {
     path.join(root, 'db/src'),
     path.join(root, 'pnpm-lock.yaml'),
   ];
-  return Math.ceil(Math.max(...inputs.map(newestMtime)));
+  return Math.ceil(Math.max(...inputs.map((input) => newestMtime(input, isTestFile))));
 }
 
 export function nextBuildIsFresh(webDir: string, newestSource: number): boolean {

@@ -42,6 +42,11 @@ export type ProductionAppOptions = {
   workerEnv?: Record<string, string>;
   /** false: the web server alone (no jobs are processed). */
   worker?: boolean;
+  /**
+   * More worker processes beside the first, on the same database and prefix, each with its own
+   * health port: scaled-out workers (the web's WORKER_HEALTH_URL names the first).
+   */
+  extraWorkers?: number;
 };
 
 export type ProductionApp = {
@@ -49,6 +54,8 @@ export type ProductionApp = {
   web: WebServer;
   /** Undefined when started with `worker: false`, or after stopWorker(). */
   worker: SpawnedWorker | undefined;
+  /** The `extraWorkers`, in start order (a killed one stays listed; stop() stops the rest). */
+  extraWorkers: SpawnedWorker[];
   credentials: { user: string; password: string };
   /** The QUEUE_PREFIX both processes use. */
   prefix: string;
@@ -113,16 +120,20 @@ export async function startProductionApp(
   };
   // One health port for every worker run, so the web's WORKER_HEALTH_URL stays right.
   const workerPort = await freePort();
-  const spawnWorker = () =>
+  const spawnWorker = (port = workerPort) =>
     spawnWorkerBundle({
       ...common,
       ...options.workerEnv,
-      WORKER_HEALTH_PORT: String(workerPort),
+      WORKER_HEALTH_PORT: String(port),
     });
   const [staged, firstWorker] = await Promise.all([
     acquireStaged(),
     options.worker === false ? undefined : spawnWorker(),
   ]);
+  // After the first: it built the bundle if it was stale, so these only start.
+  const extraWorkers = await Promise.all(
+    Array.from({ length: options.extraWorkers ?? 0 }, async () => spawnWorker(await freePort())),
+  );
   const finished: NodeProcess[] = [];
   let worker = firstWorker;
   let web: WebServer | undefined;
@@ -138,7 +149,8 @@ export async function startProductionApp(
     return stopped(current, signal);
   };
   const workerOutput = () =>
-    [...finished, ...(worker ? [worker] : [])].map((w) => w.output()).join('');
+    [...finished, ...(worker ? [worker] : []), ...extraWorkers].map((w) => w.output()).join('');
+  const stopExtraWorkers = () => Promise.all(extraWorkers.map((w) => stopped(w, 'SIGTERM')));
 
   try {
     web = await startWeb(staged, {
@@ -149,9 +161,13 @@ export async function startProductionApp(
       WORKER_HEALTH_URL: `http://127.0.0.1:${workerPort}`,
       ...options.webEnv,
     });
-    await Promise.all([waitForHealthy(web), worker ? waitUntilReady(worker) : undefined]);
+    await Promise.all([
+      waitForHealthy(web),
+      worker ? waitUntilReady(worker) : undefined,
+      ...extraWorkers.map((w) => waitUntilReady(w)),
+    ]);
   } catch (error) {
-    await Promise.all([web?.stop(), stopWorker()]);
+    await Promise.all([web?.stop(), stopWorker(), stopExtraWorkers()]);
     await releaseStaged();
     throw error;
   }
@@ -165,6 +181,7 @@ export async function startProductionApp(
     get worker() {
       return worker;
     },
+    extraWorkers,
     credentials,
     prefix,
     fetch: (pathname, init = {}) => {
@@ -188,7 +205,7 @@ export async function startProductionApp(
     stop: async () => {
       if (stoppedAll) return;
       stoppedAll = true;
-      await Promise.all([stopped(server, 'SIGTERM'), stopWorker()]);
+      await Promise.all([stopped(server, 'SIGTERM'), stopWorker(), stopExtraWorkers()]);
       await releaseStaged();
     },
   };

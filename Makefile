@@ -40,7 +40,7 @@ DEPS := node_modules/.install-stamp
 .PHONY: help tools setup env up dev services down migrate db-generate test test-unit test-int test-docker test-e2e \
 	lint typecheck check build logs psql redis-cli doctor clean format devcontainer-check \
 	backup restore deploy coolify-setup check-rollback bench-start bench-migrate bench-backup bench-jobs migrate-from-impl2 tasks bench-setup \
-	docker-offline docker-offline-stop init remove-demo template-update
+	docker-offline docker-offline-stop init remove-demo template-update test-adopt
 # demo:start
 .PHONY: seed bench-import bench-search
 # demo:end
@@ -125,6 +125,9 @@ test-unit: setup ## Unit tests only (no services)
 
 test-int: setup ## Integration tests only (real Postgres and Redis)
 	@pnpm exec vitest run --project integration
+
+test-adopt: setup ## make remove-demo in a copy of the repository, then its make check and make up (minutes; CI runs it)
+	@pnpm exec vitest run --project adopt $(if $(CI),--outputFile.json=test-results/vitest-adopt.json)
 
 test-docker: setup ## Docker paths on a real engine: images, compose files, Testcontainers, devcontainer
 	@docker info >/dev/null 2>&1 || { echo "✗ no Docker engine answers: start Docker (or run 'make docker-offline' on a machine that cannot pull images), then retry"; exit 1; }

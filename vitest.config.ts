@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: sources.map((dir) => `${dir}/*.test.ts`),
-          exclude: [...ignored, '**/*.int.test.ts', '**/*.docker.test.ts'],
+          exclude: [...ignored, '**/*.int.test.ts', '**/*.docker.test.ts', '**/*.copy.test.ts'],
           environment: 'node',
         },
       },
@@ -34,6 +34,21 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Separate processes: tests spawn and kill workers, and a crash must not take others down.
           pool: 'forks',
+        },
+      },
+      {
+        // `make test-adopt`: the adoption commands in a copy of the repository, then the copy's
+        // own `make check` and `make up` (minutes: .ci/run runs it after `make test`).
+        extends: true,
+        test: {
+          name: 'adopt',
+          include: ['scripts/adopt/**/*.copy.test.ts'],
+          exclude: ignored,
+          environment: 'node',
+          testTimeout: 1_800_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+          fileParallelism: false,
         },
       },
       {

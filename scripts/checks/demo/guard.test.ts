@@ -6,10 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { classifySource, stripDemo } from '../../lib/template-demo.ts';
 import { demoViolations } from './guard.ts';
 
-// The repository-wide assertion (demoViolations(root) is empty) is scripts/checks/demo/main.ts
-// until the last shared files are blocked; then it belongs here (see decision 0095).
+const root = path.resolve(import.meta.dirname, '../../..');
 
 describe('the demo rule', () => {
+  it('holds for this repository: nothing outside the rule depends on the demo', () => {
+    // A new file that imports a demo module, names a demo job or queries a demo table without a
+    // marker fails here, before `make remove-demo` would leave it broken (decision 0095).
+    expect(demoViolations(root)).toEqual([]);
+  });
+
   it('finds a marked file and balanced blocks, and strips them', () => {
     const found = classifySource('a\n// demo:start\nb\n// demo:end\nc');
     expect(found).toEqual({ demoFile: false, blocks: [[1, 3]], problems: [] });

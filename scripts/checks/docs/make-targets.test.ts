@@ -27,7 +27,9 @@ describe('make targets in the docs', () => {
     expect(defined.filter((t) => !listed.has(t))).toEqual([]);
   });
 
-  it.each(docFiles(root))('%s mentions only targets make help lists', (file) => {
+  // Decisions are history: one may name a target a later change removed (make remove-demo's).
+  const current = docFiles(root).filter((file) => !file.startsWith('docs/decisions/'));
+  it.each(current)('%s mentions only targets make help lists', (file) => {
     const missing = makeTargetsInMarkdown(readDoc(root, file)).filter((t) => !listed.has(t));
     expect(
       missing,

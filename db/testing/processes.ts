@@ -185,15 +185,19 @@ export type PgBouncer = {
 /**
  * A PgBouncer of the test's own (Debian's `pgbouncer`, 1.18 on bookworm) in front of `target`'s
  * server, in `pool_mode` (transaction: what a managed database's pool does). Its ini and userlist
- * live in a temporary folder; the system's pgbouncer service is never touched. Clients connect
- * without a password (auth_type trust); the pooler logs in to Postgres with `target`'s user and
- * password. As root it drops to the `postgres` user (PgBouncer refuses to run as root).
+ * live in a temporary folder; the system's pgbouncer service is never touched. The pooler logs in
+ * to Postgres with `target`'s user and password. Clients log in as a managed pool's do: with a
+ * password (`target`'s, or `password`), checked by the pooler with SCRAM-SHA-256 (decision 0104);
+ * only a target without one (trust auth, as the shared dev Postgres) gives a trust pooler. As root
+ * it drops to the `postgres` user (PgBouncer refuses to run as root).
  */
 export async function startPgBouncer(options: {
   target: string;
   poolMode?: 'session' | 'transaction';
   /** Server connections per database and user: small, so clients share them. */
   poolSize?: number;
+  /** The password clients must give the pooler; `target`'s own by default. */
+  password?: string;
 }): Promise<PgBouncer> {
   const target = new URL(options.target);
   const port = await freePort();
@@ -208,7 +212,14 @@ export async function startPgBouncer(options: {
     ...(password ? [`password=${quote(password)}`] : []),
   ].join(' ');
   const asRoot = process.getuid?.() === 0;
-  writeFileSync(path.join(dir, 'userlist.txt'), `"${user}" ""\n`);
+  // The client's password, checked by the pooler itself. SCRAM-SHA-256 is what Postgres 15 stores
+  // (password_encryption's default, and the postgres:15 image's host auth); PgBouncer 1.18 runs it
+  // from a plain-text userlist entry, which it can also use to answer the server's own SCRAM.
+  const clientPassword = options.password ?? password;
+  const userlist = (value: string) => `"${value.replaceAll('"', '""')}"`;
+  writeFileSync(path.join(dir, 'userlist.txt'), `${userlist(user)} ${userlist(clientPassword)}\n`, {
+    mode: 0o600,
+  });
   writeFileSync(
     path.join(dir, 'pgbouncer.ini'),
     [
@@ -218,7 +229,7 @@ export async function startPgBouncer(options: {
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
       "unix_socket_dir = ''",
-      'auth_type = trust',
+      `auth_type = ${clientPassword ? 'scram-sha-256' : 'trust'}`,
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
       `pool_mode = ${options.poolMode ?? 'transaction'}`,
       `default_pool_size = ${options.poolSize ?? 5}`,
@@ -253,7 +264,7 @@ export async function startPgBouncer(options: {
   const url = new URL(options.target);
   url.hostname = '127.0.0.1';
   url.port = String(port);
-  url.password = '';
+  url.password = encodeURIComponent(clientPassword);
   return {
     url: url.toString(),
     port,

@@ -71,14 +71,30 @@ describe('Postgres behind PgBouncer in transaction mode', () => {
     );
   });
 
+  it('logs clients in with a password (SCRAM), as a managed pool does, and refuses a wrong one', async () => {
+    // A pooler of its own with a password of its own, so this runs on a trust-auth Postgres too;
+    // against a password-protected one (make test-docker) the import below uses the server's.
+    const guarded = await startPgBouncer({ target: databaseUrl, password: 'pool-secret' });
+    try {
+      const right = createDb(guarded.url, { max: 1, poolMode: 'transaction' });
+      const wrong = new URL(guarded.url);
+      wrong.password = 'not-the-secret';
+      const refused = createDb(wrong.toString(), { max: 1, poolMode: 'transaction' });
+      try {
+        const [row] = await right.sql<{ one: number }[]>`select 1 as one`;
+        expect(row?.one).toBe(1);
+        await expect(refused.sql`select 1`).rejects.toThrow(/SASL authentication failed/);
+      } finally {
+        await Promise.all([right.close(), refused.close()]);
+      }
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('imports a 20k-row file under load with exact counts, no retry and no prepared statement error', {
     timeout: 150_000,
-  }, async (ctx) => {
-    // Known gap (issue 16): against a password-protected Postgres (the Testcontainers run of
-    // `make test-docker`) the worker's logins through this test's trust-auth PgBouncer fail with
-    // '"trust" authentication failed'; the pooler's auth for that case is not built yet.
-    if (new URL(databaseUrl).password)
-      ctx.skip('PgBouncer test config has no auth for a password-protected Postgres yet');
+  }, async () => {
     const prefix = await uniquePrefix('pgbouncer');
     const worker = await spawnWorker({
       DATABASE_URL: bouncer.url,
@@ -130,7 +146,7 @@ describe('Postgres behind PgBouncer in transaction mode', () => {
       }
       expect(worker.output()).not.toMatch(/prepared statement/);
       // The pooler really carried the traffic: its own statistics count the transactions.
-      const admin = postgres({ ...adminOptions(bouncer.port) });
+      const admin = postgres({ ...adminOptions(bouncer.url) });
       try {
         const stats = await admin.unsafe('show stats').simple();
         const total = stats.reduce((sum, s) => sum + Number(s.total_xact_count ?? 0), 0);
@@ -146,12 +162,14 @@ describe('Postgres behind PgBouncer in transaction mode', () => {
 });
 
 /** PgBouncer's admin console: the `pgbouncer` database, simple protocol only. */
-function adminOptions(port: number) {
+function adminOptions(url: string) {
+  const pooler = new URL(url);
   return {
     host: '127.0.0.1',
-    port,
+    port: Number(pooler.port),
     database: 'pgbouncer',
-    username: 'postgres',
+    username: decodeURIComponent(pooler.username),
+    password: decodeURIComponent(pooler.password),
     max: 1,
     fetch_types: false,
     prepare: false,

@@ -80,15 +80,15 @@ db-generate: setup ## Generate a SQL migration from changes to db/src/schema.ts
 seed: migrate ## Upsert demo contacts (safe to repeat)
 	@$(TSX) scripts/dev/seed.ts
 
-test: setup ## Run every test: unit, integration (real Postgres/Redis), browser
-	@pnpm exec vitest run --project unit --project integration
+test: setup ## Run every test: unit, integration (real Postgres/Redis; the import set again through PgBouncer), browser
+	@pnpm exec vitest run --project unit --project integration --project integration-pgbouncer
 	@$(PLAYWRIGHT)
 
 test-unit: setup ## Unit tests only (no services)
 	@pnpm exec vitest run --project unit
 
-test-int: setup ## Integration tests only (real Postgres and Redis)
-	@pnpm exec vitest run --project integration
+test-int: setup ## Integration tests only (real Postgres and Redis; the import set again through PgBouncer)
+	@pnpm exec vitest run --project integration --project integration-pgbouncer
 
 test-docker: setup ## Docker paths on a real engine: images, compose files, Testcontainers, devcontainer
 	@docker info >/dev/null 2>&1 || { echo "✗ no Docker engine answers: start Docker (or run 'make docker-offline' on a machine that cannot pull images), then retry"; exit 1; }
@@ -100,7 +100,7 @@ test-docker: setup ## Docker paths on a real engine: images, compose files, Test
 		echo "→ stand-in images (see .ci/docker-offline/README.md): Testcontainers without ryuk"; ryuk=TESTCONTAINERS_RYUK_DISABLED=true; \
 	else ryuk=; fi; \
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $$ryuk pnpm exec vitest run --project integration \
-		$(if $(CI),--outputFile.json=test-results/vitest-testcontainers.json)
+		--project integration-pgbouncer $(if $(CI),--outputFile.json=test-results/vitest-testcontainers.json)
 
 docker-offline: ## No registry reachable? Install + start Docker from Debian, build labelled stand-in images (root)
 	@bash .ci/docker-offline/provision.sh

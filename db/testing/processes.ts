@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import postgres from 'postgres';
 
 // Servers and ports for tests, benches and measuring scripts. No vitest import here, so plain
 // Node scripts can use it too (`@app/db/testing/processes`).
@@ -179,6 +180,8 @@ export type PgBouncer = {
   url: string;
   port: number;
   output: () => string;
+  /** Transactions and queries the pooler has carried so far (its admin console's SHOW STATS). */
+  stats: () => Promise<{ transactions: number; queries: number }>;
   stop: () => Promise<void>;
 };
 
@@ -235,6 +238,9 @@ export async function startPgBouncer(options: {
       `default_pool_size = ${options.poolSize ?? 5}`,
       'max_client_conn = 500',
       'ignore_startup_parameters = extra_float_digits',
+      // SHOW STATS totals are refreshed every stats_period (60 s by default): 1 s, so a test's
+      // count is current.
+      'stats_period = 1',
       `admin_users = ${user}`,
       ...(asRoot ? ['user = postgres'] : []),
     ].join('\n'),
@@ -269,6 +275,27 @@ export async function startPgBouncer(options: {
     url: url.toString(),
     port,
     output: () => output,
+    stats: async () => {
+      // The admin console speaks the simple protocol only; the target's user is an admin_user.
+      const admin = postgres({
+        host: '127.0.0.1',
+        port,
+        database: 'pgbouncer',
+        username: user,
+        password: clientPassword || undefined,
+        max: 1,
+        fetch_types: false,
+        prepare: false,
+        onnotice: () => {},
+      });
+      try {
+        const rows = await admin.unsafe('show stats').simple();
+        const sum = (key: string) => rows.reduce((n, row) => n + Number(row[key] ?? 0), 0);
+        return { transactions: sum('total_xact_count'), queries: sum('total_query_count') };
+      } finally {
+        await admin.end({ timeout: 2 });
+      }
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -170,7 +170,7 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 		case "$$answer" in [yY]*) docker compose down -v ;; *) echo "volumes kept" ;; esac; \
 	fi
 
-bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same work in SQL (ROWS=N or ARGS="--rows N")
+bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same work in SQL (ROWS=N or ARGS="--rows N"; --via-pgbouncer: also through a transaction pool)
 	@$(TSX) scripts/bench/import.ts $(if $(ROWS),--rows $(ROWS)) $(ARGS)
 
 bench-search: setup ## Benchmark: contact search p50/p99 at 100k and 1M contacts (30 rps, production server) vs the email-index ceiling

@@ -3,10 +3,13 @@
 // BullMQ → worker → upserts → completed), next to two ceilings measured in the same run on the
 // same file: a plain COPY into an empty table, and the same work in SQL alone (COPY into a staging
 // table, then one INSERT … ON CONFLICT into a table with the real contacts indexes). Prints
-// figures; asserts nothing.
+// figures; asserts nothing. With --via-pgbouncer the import runs twice in the same run, web and
+// worker restarted in between: on Postgres directly, then with DATABASE_URL through a PgBouncer in
+// pool_mode=transaction the bench starts (as a managed database's pool; docs/scaling.md).
 //
 //   make bench-import                      # 100,000 rows
 //   make bench-import ARGS="--rows 1000000"
+//   make bench-import ARGS="--rows 20000 --via-pgbouncer"
 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -14,6 +17,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { runMigrations } from '@app/db/migrate';
+import { startPgBouncer } from '@app/db/testing/processes';
 import { stageStandaloneWeb, startWeb, waitForHealthy } from '@app/web/testing/standalone';
 import { contactsCsv, expectedCounts } from '@app/worker/testing';
 import { Redis } from 'ioredis';
@@ -22,11 +26,18 @@ import { loadScriptsEnv } from '../lib/env.ts';
 import { bold, step } from '../lib/output.ts';
 import { fmt, freePort, scratchDatabase, start, waitForUrl } from './lib.ts';
 
-const usage = 'usage: make bench-import [ARGS="--rows N"]   (N: rows to import, default 100000)';
+const usage =
+  'usage: make bench-import [ARGS="--rows N [--via-pgbouncer]"]   (N: rows to import, default 100000; --via-pgbouncer: also through a transaction-mode PgBouncer)';
+/** Server connections of the bench's PgBouncer: a small managed pool's size. */
+const POOL_SIZE = 10;
 function options() {
   try {
     const { values } = parseArgs({
-      options: { rows: { type: 'string', default: '100000' }, help: { type: 'boolean' } },
+      options: {
+        rows: { type: 'string', default: '100000' },
+        'via-pgbouncer': { type: 'boolean', default: false },
+        help: { type: 'boolean' },
+      },
     });
     if (values.help) {
       console.log(usage);
@@ -36,13 +47,13 @@ function options() {
     if (!Number.isInteger(rows) || rows < 1000 || rows > 10_000_000) {
       throw new Error(`--rows must be a whole number from 1000 to 10000000, not "${values.rows}"`);
     }
-    return { rows };
+    return { rows, viaPgbouncer: values['via-pgbouncer'] };
   } catch (error) {
     console.error(`bench-import: ${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
 }
-const ROWS = options().rows;
+const { rows: ROWS, viaPgbouncer } = options();
 const env = loadScriptsEnv('bench-import');
 const root = process.cwd();
 const id = randomBytes(3).toString('hex');
@@ -57,74 +68,113 @@ try {
   // The production server as the image runs it (standalone output, built once if stale), with
   // Basic auth as production requires; requests carry credentials and a same-origin Origin.
   const staged = await stageStandaloneWeb();
-  const healthPort = await freePort();
-  const shared = {
-    DATABASE_URL: database.url,
-    REDIS_URL: env.REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-  };
-  const web = await startWeb(staged, {
-    ...shared,
-    BASIC_AUTH_USER: 'bench',
-    BASIC_AUTH_PASSWORD: BENCH_PASSWORD,
-    IMPORT_MAX_BYTES: String(200 * 1024 * 1024),
-    IMPORT_RATE_LIMIT: '1000/minute',
-  });
-  cleanups.push(
-    () => web.stop(),
-    () => staged.remove(),
-  );
-  const worker = start('pnpm', ['exec', 'tsx', 'src/main.ts'], path.join(root, 'apps/worker'), {
-    ...shared,
-    WORKER_HEALTH_PORT: String(healthPort),
-  });
-  procs.push(worker);
-  step('starting the production web server and the worker');
-  await Promise.all([
-    waitForHealthy(web),
-    waitForUrl(`http://127.0.0.1:${healthPort}/readyz`, worker),
-  ]);
+  cleanups.push(() => staged.remove());
+  const csv = contactsCsv({ rows: ROWS, invalidPercent: 3 });
+  const expected = expectedCounts(ROWS, 3);
 
-  const base = web.url;
-  const headers = {
-    authorization: `Basic ${Buffer.from(`bench:${BENCH_PASSWORD}`).toString('base64')}`,
-    origin: base,
-  };
-  const importFile = async (bytes: Buffer, name: string) => {
-    const form = new FormData();
-    form.append('file', new File([bytes], name, { type: 'text/csv' }));
-    const started = performance.now();
-    const response = await fetch(`${base}/api/imports`, { method: 'POST', body: form, headers });
-    if (response.status !== 202)
-      throw new Error(`upload answered ${response.status}: ${await response.text()}`);
-    const uploadedMs = performance.now() - started;
-    const { import: created } = (await response.json()) as { import: { id: string } };
-    for (;;) {
-      const state = (await (
-        await fetch(`${base}/api/imports/${created.id}`, { headers })
-      ).json()) as {
-        import: { status: string; inserted: number; invalid: number; error: string | null };
+  /** Web + worker on `database` (the given URLs), a warm-up, then the timed import; stops both. */
+  const importThrough = async (label: string, urls: Record<string, string>) => {
+    const healthPort = await freePort();
+    const shared = {
+      ...urls,
+      REDIS_URL: env.REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    };
+    const web = await startWeb(staged, {
+      ...shared,
+      BASIC_AUTH_USER: 'bench',
+      BASIC_AUTH_PASSWORD: BENCH_PASSWORD,
+      IMPORT_MAX_BYTES: String(200 * 1024 * 1024),
+      IMPORT_RATE_LIMIT: '1000/minute',
+    });
+    const worker = start('pnpm', ['exec', 'tsx', 'src/main.ts'], path.join(root, 'apps/worker'), {
+      ...shared,
+      WORKER_HEALTH_PORT: String(healthPort),
+    });
+    try {
+      step(`${label}: starting the production web server and the worker`);
+      await Promise.all([
+        waitForHealthy(web),
+        waitForUrl(`http://127.0.0.1:${healthPort}/readyz`, worker),
+      ]);
+      const base = web.url;
+      const headers = {
+        authorization: `Basic ${Buffer.from(`bench:${BENCH_PASSWORD}`).toString('base64')}`,
+        origin: base,
       };
-      if (state.import.status === 'completed')
-        return { ms: performance.now() - started, uploadedMs, ...state.import };
-      if (state.import.status === 'failed') throw new Error(`import failed: ${state.import.error}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      const importFile = async (bytes: Buffer, name: string) => {
+        const form = new FormData();
+        form.append('file', new File([bytes], name, { type: 'text/csv' }));
+        const started = performance.now();
+        const response = await fetch(`${base}/api/imports`, {
+          method: 'POST',
+          body: form,
+          headers,
+        });
+        if (response.status !== 202)
+          throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+        const uploadedMs = performance.now() - started;
+        const { import: created } = (await response.json()) as { import: { id: string } };
+        for (;;) {
+          const state = (await (
+            await fetch(`${base}/api/imports/${created.id}`, { headers })
+          ).json()) as {
+            import: { status: string; inserted: number; invalid: number; error: string | null };
+          };
+          if (state.import.status === 'completed')
+            return { ms: performance.now() - started, uploadedMs, ...state.import };
+          if (state.import.status === 'failed')
+            throw new Error(`import failed: ${state.import.error}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+
+      step(`${label}: warming up (first request compiles nothing in production, but opens pools)`);
+      await importFile(contactsCsv({ rows: 100, emailPrefix: 'warmup' }), 'warmup.csv');
+      step(
+        `${label}: importing ${fmt(ROWS)} rows (${fmt(csv.byteLength / 1024 / 1024, 1)} MB) through the API and the worker`,
+      );
+      const run = await importFile(csv, 'bench.csv');
+      if (run.inserted !== expected.valid || run.invalid !== expected.invalid) {
+        throw new Error(`counts are off: ${JSON.stringify(run)} vs ${JSON.stringify(expected)}`);
+      }
+      return run;
+    } finally {
+      await Promise.all([web.stop(), worker.stop()]);
     }
   };
 
-  step('warming up (first request compiles nothing in production, but opens pools)');
-  await importFile(contactsCsv({ rows: 100, emailPrefix: 'warmup' }), 'warmup.csv');
-
-  const csv = contactsCsv({ rows: ROWS, invalidPercent: 3 });
-  const expected = expectedCounts(ROWS, 3);
-  step(
-    `importing ${fmt(ROWS)} rows (${fmt(csv.byteLength / 1024 / 1024, 1)} MB) through the API and the worker`,
-  );
-  const run = await importFile(csv, 'bench.csv');
-  if (run.inserted !== expected.valid || run.invalid !== expected.invalid) {
-    throw new Error(`counts are off: ${JSON.stringify(run)} vs ${JSON.stringify(expected)}`);
+  const runs: { label: string; run: Awaited<ReturnType<typeof importThrough>> }[] = [];
+  runs.push({
+    label: 'direct',
+    run: await importThrough('direct', { DATABASE_URL: database.url }),
+  });
+  if (viaPgbouncer) {
+    // The same work again: an empty database, so every row is an insert as in the first run.
+    const reset = postgres(database.url, { max: 1, onnotice: () => {} });
+    const tables = await reset<{ name: string }[]>`
+      select quote_ident(tablename) as name from pg_tables where schemaname = 'public'`;
+    await reset.unsafe(`truncate ${tables.map((t) => t.name).join(', ')} restart identity cascade`);
+    await reset.end();
+    const bouncer = await startPgBouncer({
+      target: database.url,
+      poolMode: 'transaction',
+      poolSize: POOL_SIZE,
+    });
+    cleanups.push(() => bouncer.stop());
+    const label = `PgBouncer 1.18 transaction pool (${POOL_SIZE} server connections)`;
+    runs.push({
+      label,
+      run: await importThrough('through PgBouncer', {
+        DATABASE_URL: bouncer.url,
+        DATABASE_POOL_MODE: 'transaction',
+        DATABASE_DIRECT_URL: database.url,
+      }),
+    });
+    const { transactions } = await bouncer.stats();
+    step(`PgBouncer carried ${fmt(transactions)} transactions`);
   }
 
   step('COPY of the same rows into an empty table (the ceiling)');
@@ -165,26 +215,38 @@ try {
   const sameMs = performance.now() - sameStarted;
   await sql.end();
 
-  const apiRate = (ROWS * 1000) / run.ms;
   const copyRate = ((copied?.n ?? ROWS) * 1000) / copyMs;
   const sameRate = (ROWS * 1000) / sameMs;
   console.log(
     `\n${bold('bench-import')} (${fmt(ROWS)} rows, 3% invalid; ${new Date().toISOString()})`,
   );
-  console.log('| path | seconds | rows/s |');
-  console.log('| --- | ---: | ---: |');
+  console.log('| path | seconds | rows/s | same-work SQL time / this |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const { label, run } of runs) {
+    console.log(
+      `| upload → completed (API + queue + worker), ${label} | ${fmt(run.ms / 1000, 2)} | ${fmt((ROWS * 1000) / run.ms)} | ${fmt(sameMs / run.ms, 2)} |`,
+    );
+    console.log(
+      `|   of which upload (HTTP + store in Postgres) | ${fmt(run.uploadedMs / 1000, 2)} | | |`,
+    );
+  }
   console.log(
-    `| upload → completed (API + queue + worker) | ${fmt(run.ms / 1000, 2)} | ${fmt(apiRate)} |`,
+    `| same work in SQL (staging COPY + one upsert, ${fmt(upserted?.n ?? 0)} rows) | ${fmt(sameMs / 1000, 2)} | ${fmt(sameRate)} | 1.00 |`,
   );
   console.log(
-    `|   of which upload (HTTP + store in Postgres) | ${fmt(run.uploadedMs / 1000, 2)} | |`,
+    `| plain COPY into an empty table | ${fmt(copyMs / 1000, 2)} | ${fmt(copyRate)} | ${fmt(sameMs / copyMs, 2)} |`,
   );
-  console.log(
-    `| same work in SQL (staging COPY + one upsert, ${fmt(upserted?.n ?? 0)} rows) | ${fmt(sameMs / 1000, 2)} | ${fmt(sameRate)} |`,
-  );
-  console.log(`| plain COPY into an empty table | ${fmt(copyMs / 1000, 2)} | ${fmt(copyRate)} |`);
-  console.log(`| ratio: same-work SQL time / import time | | ${fmt(sameMs / run.ms, 2)} |`);
-  console.log(`| ratio: plain COPY time / import time | | ${fmt(copyMs / run.ms, 2)} |`);
+  const [direct, pooled] = runs;
+  if (direct) {
+    console.log(
+      `| ratio: plain COPY time / import time (direct) | | ${fmt(copyMs / direct.run.ms, 2)} | |`,
+    );
+  }
+  if (direct && pooled) {
+    console.log(
+      `| ratio: import time through PgBouncer / direct | | ${fmt(pooled.run.ms / direct.run.ms, 2)} | |`,
+    );
+  }
 } finally {
   await Promise.all(procs.map((p) => p.stop()));
   for (const cleanup of cleanups) await cleanup();

@@ -176,8 +176,8 @@ bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same 
 bench-search: setup ## Benchmark: contact search p50/p99 at 100k and 1M contacts (30 rps, production server) vs the email-index ceiling
 	@$(TSX) scripts/bench/search.ts $(ARGS)
 
-bench-jobs: setup ## Benchmark: jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert)
-	@$(TSX) scripts/bench/jobs.ts
+bench-jobs: setup ## Benchmark: jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert; ARGS=--via-pgbouncer)
+	@$(TSX) scripts/bench/jobs.ts $(ARGS)
 
 migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM, verify, rewrite .env (ARGS=--help)
 	@$(TSX) scripts/migrate-from-impl2/main.ts $(ARGS)

@@ -116,15 +116,15 @@ seed: migrate ## Upsert demo contacts (safe to repeat)
 	@$(TSX) scripts/dev/seed.ts
 # demo:end
 
-test: setup ## Run every test: unit, integration (real Postgres/Redis), browser
-	@pnpm exec vitest run --project unit --project integration
+test: setup ## Run every test: unit, integration (real Postgres/Redis; the import set again through PgBouncer), browser
+	@pnpm exec vitest run --project unit --project integration --project integration-pgbouncer
 	@$(PLAYWRIGHT)
 
 test-unit: setup ## Unit tests only (no services)
 	@pnpm exec vitest run --project unit
 
-test-int: setup ## Integration tests only (real Postgres and Redis)
-	@pnpm exec vitest run --project integration
+test-int: setup ## Integration tests only (real Postgres and Redis; the import set again through PgBouncer)
+	@pnpm exec vitest run --project integration --project integration-pgbouncer
 
 test-adopt: setup ## make remove-demo in a copy of the repository, then its make check and make up (minutes; CI runs it)
 	@pnpm exec vitest run --project adopt $(if $(CI),--outputFile.json=test-results/vitest-adopt.json)
@@ -139,7 +139,7 @@ test-docker: setup ## Docker paths on a real engine: images, compose files, Test
 		echo "→ stand-in images (see .ci/docker-offline/README.md): Testcontainers without ryuk"; ryuk=TESTCONTAINERS_RYUK_DISABLED=true; \
 	else ryuk=; fi; \
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $$ryuk pnpm exec vitest run --project integration \
-		$(if $(CI),--outputFile.json=test-results/vitest-testcontainers.json)
+		--project integration-pgbouncer $(if $(CI),--outputFile.json=test-results/vitest-testcontainers.json)
 
 docker-offline: ## No registry reachable? Install + start Docker from Debian, build labelled stand-in images (root)
 	@bash .ci/docker-offline/provision.sh
@@ -220,7 +220,7 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 	fi
 
 # demo:start
-bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same work in SQL (ROWS=N or ARGS="--rows N")
+bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same work in SQL (ROWS=N or ARGS="--rows N"; --via-pgbouncer: also through a transaction pool)
 	@$(TSX) scripts/bench/import.ts $(if $(ROWS),--rows $(ROWS)) $(ARGS)
 # demo:end
 
@@ -229,8 +229,8 @@ bench-search: setup ## Benchmark: contact search p50/p99 at 100k and 1M contacts
 	@$(TSX) scripts/bench/search.ts $(ARGS)
 # demo:end
 
-bench-jobs: setup ## Benchmark: jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert)
-	@$(TSX) scripts/bench/jobs.ts
+bench-jobs: setup ## Benchmark: jobs/s through the job runtime vs a bare BullMQ worker (no-op and upsert; ARGS=--via-pgbouncer)
+	@$(TSX) scripts/bench/jobs.ts $(ARGS)
 
 migrate-from-impl2: setup ## Copy Postgres + Redis from the Implementation-2 VM, verify, rewrite .env (ARGS=--help)
 	@$(TSX) scripts/migrate-from-impl2/main.ts $(ARGS)

@@ -3,6 +3,26 @@ import { defineConfig } from 'vitest/config';
 
 const sources = ['apps/*/src/**', 'db/**', 'scripts/**'];
 const ignored = ['**/node_modules/**', '**/.next/**', '**/dist/**'];
+// Real Postgres and Redis: found (or started) once per run by the global setups.
+const integration = {
+  exclude: ignored,
+  environment: 'node',
+  globalSetup: ['scripts/lib/test-env.global-setup.ts', 'db/testing/global-setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  // Separate processes: tests spawn and kill workers, and a crash must not take others down.
+  pool: 'forks',
+} as const;
+// Issue 16: the import, retry, cancel, report and failed-job tests again, with DATABASE_URL through
+// a PgBouncer in pool_mode=transaction that the run starts itself (decision 0105).
+const throughPgBouncer = [
+  'apps/shared/src/imports/run.int.test.ts',
+  'apps/worker/src/jobs/handlers/contacts-import.int.test.ts',
+  'apps/worker/src/jobs/handlers/contacts-import-files.int.test.ts',
+  'apps/worker/src/jobs/handlers/contacts-report.int.test.ts',
+  'apps/web/src/app/api/imports/route.int.test.ts',
+  'apps/web/src/app/api/jobs/failed/route.int.test.ts',
+];
 
 export default defineConfig({
   // The web app's `@/…` imports, for tests that call its route handlers directly.
@@ -25,15 +45,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          ...integration,
           name: 'integration',
           include: sources.map((dir) => `${dir}/*.int.test.ts`),
-          exclude: ignored,
-          environment: 'node',
-          globalSetup: ['scripts/lib/test-env.global-setup.ts', 'db/testing/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-          // Separate processes: tests spawn and kill workers, and a crash must not take others down.
-          pool: 'forks',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...integration,
+          name: 'integration-pgbouncer',
+          include: throughPgBouncer,
+          // The global setup reads the first; the web's env module the second, as in production.
+          env: { TEST_DATABASE_POOL: 'transaction', DATABASE_POOL_MODE: 'transaction' },
         },
       },
       {

@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import type { PoolMode } from '../src/client.ts';
 import './provided-context.ts';
 import { withDatabase } from './services.ts';
 
 export type TestEnv = {
-  /** This test worker's own database, migrated, cloned from the run's template. */
+  /**
+   * This test worker's own database, migrated, cloned from the run's template. In a run through
+   * PgBouncer (TEST_DATABASE_POOL=transaction) this URL is the pooler's: pass `poolMode` to
+   * createDb with it, and DATABASE_POOL_MODE/DATABASE_DIRECT_URL to processes (see poolEnv).
+   */
   databaseUrl: string;
+  /** `transaction` in a run through PgBouncer, else `session`. */
+  poolMode: PoolMode;
+  /** The same database on the server itself: for session state (locks, migrations, pg_dump). */
+  directUrl: string;
   /** Superuser URL of the same server (for tests that create databases of their own). */
   serverUrl: string;
   redisUrl: string;
@@ -28,7 +37,7 @@ export function testEnv(): Promise<TestEnv> {
 }
 
 async function prepare(): Promise<TestEnv> {
-  const { databaseUrl, redisUrl, runId, templateDb } = inject('testServices');
+  const { databaseUrl, redisUrl, runId, templateDb, pooledUrl } = inject('testServices');
   const poolId = process.env.VITEST_POOL_ID ?? '0';
   const name = `test_${runId}_w${poolId}`;
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
@@ -50,13 +59,26 @@ async function prepare(): Promise<TestEnv> {
   } finally {
     await sql.end({ timeout: 5 });
   }
+  const directUrl = withDatabase(databaseUrl, name);
   return {
-    databaseUrl: withDatabase(databaseUrl, name),
+    databaseUrl: pooledUrl ? withDatabase(pooledUrl, name) : directUrl,
+    poolMode: pooledUrl ? 'transaction' : 'session',
+    directUrl,
     serverUrl: databaseUrl,
     redisUrl,
     prefix: `test-${runId}-w${poolId}`,
     runId,
   };
+}
+
+/**
+ * What a process started with DATABASE_URL=testEnv().databaseUrl also needs: nothing in a plain
+ * run; DATABASE_POOL_MODE=transaction and DATABASE_DIRECT_URL through PgBouncer, as production.
+ */
+export async function poolEnv(): Promise<Record<string, string>> {
+  const env = await testEnv();
+  if (env.poolMode === 'session') return {};
+  return { DATABASE_POOL_MODE: env.poolMode, DATABASE_DIRECT_URL: env.directUrl };
 }
 
 /** A prefix no other test uses: queues under it start empty. Removed with the run's keys. */

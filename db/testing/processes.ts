@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
+import postgres from 'postgres';
 
 // Servers and ports for tests, benches and measuring scripts. No vitest import here, so plain
 // Node scripts can use it too (`@app/db/testing/processes`).
@@ -291,21 +292,27 @@ export type PgBouncer = {
   url: string;
   port: number;
   output: () => string;
+  /** Transactions and queries the pooler has carried so far (its admin console's SHOW STATS). */
+  stats: () => Promise<{ transactions: number; queries: number }>;
   stop: () => Promise<void>;
 };
 
 /**
  * A PgBouncer of the test's own (Debian's `pgbouncer`, 1.18 on bookworm) in front of `target`'s
  * server, in `pool_mode` (transaction: what a managed database's pool does). Its ini and userlist
- * live in a temporary folder; the system's pgbouncer service is never touched. Clients connect
- * without a password (auth_type trust); the pooler logs in to Postgres with `target`'s user and
- * password. As root it drops to the `postgres` user (PgBouncer refuses to run as root).
+ * live in a temporary folder; the system's pgbouncer service is never touched. The pooler logs in
+ * to Postgres with `target`'s user and password. Clients log in as a managed pool's do: with a
+ * password (`target`'s, or `password`), checked by the pooler with SCRAM-SHA-256 (decision 0104);
+ * only a target without one (trust auth, as the shared dev Postgres) gives a trust pooler. As root
+ * it drops to the `postgres` user (PgBouncer refuses to run as root).
  */
 export async function startPgBouncer(options: {
   target: string;
   poolMode?: 'session' | 'transaction';
   /** Server connections per database and user: small, so clients share them. */
   poolSize?: number;
+  /** The password clients must give the pooler; `target`'s own by default. */
+  password?: string;
 }): Promise<PgBouncer> {
   const target = new URL(options.target);
   const port = await freePort();
@@ -320,7 +327,14 @@ export async function startPgBouncer(options: {
     ...(password ? [`password=${quote(password)}`] : []),
   ].join(' ');
   const asRoot = process.getuid?.() === 0;
-  writeFileSync(path.join(dir, 'userlist.txt'), `"${user}" ""\n`);
+  // The client's password, checked by the pooler itself. SCRAM-SHA-256 is what Postgres 15 stores
+  // (password_encryption's default, and the postgres:15 image's host auth); PgBouncer 1.18 runs it
+  // from a plain-text userlist entry, which it can also use to answer the server's own SCRAM.
+  const clientPassword = options.password ?? password;
+  const userlist = (value: string) => `"${value.replaceAll('"', '""')}"`;
+  writeFileSync(path.join(dir, 'userlist.txt'), `${userlist(user)} ${userlist(clientPassword)}\n`, {
+    mode: 0o600,
+  });
   writeFileSync(
     path.join(dir, 'pgbouncer.ini'),
     [
@@ -330,12 +344,15 @@ export async function startPgBouncer(options: {
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
       "unix_socket_dir = ''",
-      'auth_type = trust',
+      `auth_type = ${clientPassword ? 'scram-sha-256' : 'trust'}`,
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
       `pool_mode = ${options.poolMode ?? 'transaction'}`,
       `default_pool_size = ${options.poolSize ?? 5}`,
       'max_client_conn = 500',
       'ignore_startup_parameters = extra_float_digits',
+      // SHOW STATS totals are refreshed every stats_period (60 s by default): 1 s, so a test's
+      // count is current.
+      'stats_period = 1',
       `admin_users = ${user}`,
       ...(asRoot ? ['user = postgres'] : []),
     ].join('\n'),
@@ -365,11 +382,32 @@ export async function startPgBouncer(options: {
   const url = new URL(options.target);
   url.hostname = '127.0.0.1';
   url.port = String(port);
-  url.password = '';
+  url.password = encodeURIComponent(clientPassword);
   return {
     url: url.toString(),
     port,
     output: () => output,
+    stats: async () => {
+      // The admin console speaks the simple protocol only; the target's user is an admin_user.
+      const admin = postgres({
+        host: '127.0.0.1',
+        port,
+        database: 'pgbouncer',
+        username: user,
+        password: clientPassword || undefined,
+        max: 1,
+        fetch_types: false,
+        prepare: false,
+        onnotice: () => {},
+      });
+      try {
+        const rows = await admin.unsafe('show stats').simple();
+        const sum = (key: string) => rows.reduce((n, row) => n + Number(row[key] ?? 0), 0);
+        return { transactions: sum('total_xact_count'), queries: sum('total_query_count') };
+      } finally {
+        await admin.end({ timeout: 2 });
+      }
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

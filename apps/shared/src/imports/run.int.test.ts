@@ -12,7 +12,8 @@ import {
 
 let db: DbClient;
 beforeAll(async () => {
-  db = createDb((await testEnv()).databaseUrl, { max: 2 });
+  const env = await testEnv();
+  db = createDb(env.databaseUrl, { max: 2, poolMode: env.poolMode });
 });
 afterAll(() => db.close());
 const lifecycle = (): ImportContext => ({ db: db.db, publish: () => {} });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { poolEnv } from '@app/db/testing';
 import {
   freePort,
   isTestFile,
@@ -18,7 +19,9 @@ export type SpawnedWorker = NodeProcess & { port: number };
 
 /**
  * Starts the real worker entry point (src/main.ts through tsx) as a child process with exactly the
- * given environment, so tests can SIGTERM or SIGKILL it like Docker would.
+ * given environment, so tests can SIGTERM or SIGKILL it like Docker would. In a run through
+ * PgBouncer it also gets DATABASE_POOL_MODE and DATABASE_DIRECT_URL (poolEnv), unless `env` sets
+ * the pool mode itself.
  */
 export async function spawnWorker(env: Record<string, string>): Promise<SpawnedWorker> {
   const port = Number(env.WORKER_HEALTH_PORT ?? (await freePort()));
@@ -26,6 +29,7 @@ export async function spawnWorker(env: Record<string, string>): Promise<SpawnedW
     NODE_ENV: 'test',
     LOG_FORMAT: 'json',
     WORKER_HEALTH_PORT: String(port),
+    ...(env.DATABASE_POOL_MODE ? {} : await poolEnv()),
     ...env,
   });
   return { ...started, port };

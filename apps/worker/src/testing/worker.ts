@@ -1,13 +1,23 @@
-import { createDb } from '@app/db';
+import { createDb, type PoolMode } from '@app/db';
 import { createLogger } from '@app/shared/logger';
 import { createProducerConnection, createWorkerConnection } from '@app/shared/redis';
 import type { DestinationStream } from 'pino';
 import { registry } from '../jobs/registry.ts';
 import { type JobRuntime, startJobRuntime } from '../jobs/runtime.ts';
 
-/** The real job runtime in this process, on the test's own database and queue prefix. */
+/**
+ * The real job runtime in this process, on the test's own database and queue prefix. Pass
+ * testEnv()'s `poolMode` and `directUrl` (spreading it does) for a run through PgBouncer.
+ */
 export function startInProcessWorker(
-  env: { databaseUrl: string; redisUrl: string; prefix: string; redisCaFile?: string },
+  env: {
+    databaseUrl: string;
+    redisUrl: string;
+    prefix: string;
+    poolMode?: PoolMode;
+    directUrl?: string;
+    redisCaFile?: string;
+  },
   options: {
     // demo:start
     batchSize?: number;
@@ -20,7 +30,7 @@ export function startInProcessWorker(
     logStream?: DestinationStream;
   } = {},
 ) {
-  const db = createDb(env.databaseUrl, { max: 5, connectTimeout: 2 });
+  const db = createDb(env.databaseUrl, { max: 5, connectTimeout: 2, poolMode: env.poolMode });
   const connection = createWorkerConnection(env.redisUrl, env.redisCaFile);
   const events = createProducerConnection(env.redisUrl, env.redisCaFile);
   const logger = createLogger({
@@ -47,7 +57,8 @@ export function startInProcessWorker(
       // demo:end
       ...options.settings,
     },
-    databaseUrl: env.databaseUrl,
+    // Backups' pg_dump needs a session: the direct URL, as the worker's DATABASE_DIRECT_URL.
+    databaseUrl: env.directUrl ?? env.databaseUrl,
     crons: options.crons ?? {},
   });
   return {

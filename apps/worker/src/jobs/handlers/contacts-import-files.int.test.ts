@@ -1,6 +1,6 @@
 // template-demo
 import { createDb, type DbClient } from '@app/db';
-import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { resetDatabase, type TestEnv, testEnv, uniquePrefix } from '@app/db/testing';
 import { CELL_MAX_CHARS, mapHeaders } from '@app/shared/csv';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,14 +11,15 @@ import { spawnWorker, waitUntilReady } from '../../testing/spawn-worker.ts';
 // The files users actually send, through the real job runtime, BullMQ, Redis and Postgres: odd
 // line ends, broken quotes, NUL bytes, header-only files, huge cells, spreadsheet phone columns.
 
-type Env = { databaseUrl: string; redisUrl: string; prefix: string };
+type Env = TestEnv;
 
 let db: DbClient;
 let env: Env;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  db = createDb((await testEnv()).databaseUrl, { max: 3 });
+  const base = await testEnv();
+  db = createDb(base.databaseUrl, { max: 3, poolMode: base.poolMode });
 });
 afterAll(async () => {
   await db.close();
@@ -26,11 +27,7 @@ afterAll(async () => {
 beforeEach(async () => {
   const base = await testEnv();
   await resetDatabase(db.sql);
-  env = {
-    databaseUrl: base.databaseUrl,
-    redisUrl: base.redisUrl,
-    prefix: await uniquePrefix('csv'),
-  };
+  env = { ...base, prefix: await uniquePrefix('csv') };
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

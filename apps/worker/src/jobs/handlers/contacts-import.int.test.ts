@@ -1,6 +1,6 @@
 // template-demo
 import { createDb, type DbClient } from '@app/db';
-import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { resetDatabase, type TestEnv, testEnv, uniquePrefix } from '@app/db/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   contactsCsv,
@@ -13,7 +13,7 @@ import {
 import { type SpawnedWorker, spawnWorker, waitUntilReady } from '../../testing/spawn-worker.ts';
 import { startTcpProxy } from '../../testing/tcp-proxy.ts';
 
-type Env = { databaseUrl: string; redisUrl: string; prefix: string };
+type Env = TestEnv;
 
 let db: DbClient;
 let env: Env;
@@ -21,7 +21,7 @@ const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
   const base = await testEnv();
-  db = createDb(base.databaseUrl, { max: 3 });
+  db = createDb(base.databaseUrl, { max: 3, poolMode: base.poolMode });
 });
 afterAll(async () => {
   await db.close();
@@ -29,11 +29,7 @@ afterAll(async () => {
 beforeEach(async () => {
   const base = await testEnv();
   await resetDatabase(db.sql);
-  env = {
-    databaseUrl: base.databaseUrl,
-    redisUrl: base.redisUrl,
-    prefix: await uniquePrefix('import'),
-  };
+  env = { ...base, prefix: await uniquePrefix('import') };
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

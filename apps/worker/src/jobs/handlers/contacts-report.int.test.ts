@@ -13,7 +13,7 @@ let worker: ReturnType<typeof startInProcessWorker>;
 
 beforeAll(async () => {
   const env = await testEnv();
-  db = createDb(env.databaseUrl, { max: 3 });
+  db = createDb(env.databaseUrl, { max: 3, poolMode: env.poolMode });
   worker = startInProcessWorker({ ...env, prefix: await uniquePrefix('report') });
 });
 afterAll(async () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   vi.stubEnv('LOG_LEVEL', 'silent');
   // The upload limit has its own test (src/production-access.int.test.ts); not this one's concern.
   vi.stubEnv('IMPORT_RATE_LIMIT', '1000/minute');
-  db = createDb(env.databaseUrl, { max: 2 });
+  db = createDb(env.databaseUrl, { max: 2, poolMode: env.poolMode });
   routes = await import('./route');
   detail = await import('./[id]/route');
   retry = await import('./[id]/retry/route');

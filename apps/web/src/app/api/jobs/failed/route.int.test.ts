@@ -1,6 +1,6 @@
 // template-demo
 import { createDb, type DbClient } from '@app/db';
-import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { resetDatabase, type TestEnv, testEnv, uniquePrefix } from '@app/db/testing';
 import { eventsKey } from '@app/shared/events';
 import { startInProcessWorker, uploadCsv, waitForImport } from '@app/worker/testing';
 import { Redis } from 'ioredis';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 // The failed-jobs API against the real job runtime: imports fail for a real reason (a file that is
 // not CSV), the cause is fixed in the database, and the retried job completes.
 let db: DbClient;
-let env: { databaseUrl: string; redisUrl: string; prefix: string };
+let env: TestEnv;
 let worker: ReturnType<typeof startInProcessWorker>;
 let list: typeof import('./route');
 let retry: typeof import('./retry/route');
@@ -22,7 +22,7 @@ beforeAll(async () => {
   vi.stubEnv('REDIS_URL', env.redisUrl);
   vi.stubEnv('QUEUE_PREFIX', env.prefix);
   vi.stubEnv('LOG_LEVEL', 'silent');
-  db = createDb(env.databaseUrl, { max: 2 });
+  db = createDb(env.databaseUrl, { max: 2, poolMode: env.poolMode });
   worker = startInProcessWorker(env);
   list = await import('./route');
   retry = await import('./retry/route');

@@ -64,7 +64,7 @@ describe('make remove-demo', () => {
     const left = demoPlan(copy.dir);
     expect(left).toEqual({ files: [], blocks: [], problems: [] });
     expect(demo.files.filter((file) => existsSync(path.join(copy.dir, file)))).toEqual([]);
-    expect(readFileSync(path.join(copy.dir, 'README.md'), 'utf8')).not.toContain('/imports');
+    expect(readFileSync(path.join(copy.dir, 'README.md'), 'utf8')).not.toContain('## The demo app');
 
     const again = copy.sh('make remove-demo ARGS=--yes');
     expect(again.status, again.out).toBe(0);

@@ -53,5 +53,10 @@ export function copyWorkingTree(repo: string, label: string): WorkingTreeCopy {
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'template');
-  return { dir, sh, git, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    sh,
+    git, // Retries: a dev server stopping a moment ago may still be writing into .next.
+    remove: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 }),
+  };
 }

@@ -69,7 +69,9 @@ for (const file of plan.files) console.log(`  ${file}`);
 console.log(`and cuts demo lines from ${plan.blocks.length} shared file(s):`);
 for (const { file, blocks } of plan.blocks) console.log(`  ${file} (${lineCount(blocks)} lines)`);
 if (demoTables.length > 0)
-  console.log(`A new migration drops: ${demoTables.join(', ')} (their data goes with them)`);
+  console.log(
+    `A new migration drops: ${demoTables.join(', ')} (their data goes with them; data you keep? \`make backup\` first)`,
+  );
 if (values['dry-run']) {
   ok('dry run: nothing changed');
   process.exit(0);

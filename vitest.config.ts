@@ -16,12 +16,16 @@ const integration = {
 // Issue 16: the import, retry, cancel, report and failed-job tests again, with DATABASE_URL through
 // a PgBouncer in pool_mode=transaction that the run starts itself (decision 0105).
 const throughPgBouncer = [
+  'apps/worker/src/jobs/handlers/example-process.int.test.ts',
+  'apps/web/src/app/api/jobs/failed/examples.int.test.ts',
+  // demo:start
   'apps/shared/src/imports/run.int.test.ts',
   'apps/worker/src/jobs/handlers/contacts-import.int.test.ts',
   'apps/worker/src/jobs/handlers/contacts-import-files.int.test.ts',
   'apps/worker/src/jobs/handlers/contacts-report.int.test.ts',
   'apps/web/src/app/api/imports/route.int.test.ts',
   'apps/web/src/app/api/jobs/failed/route.int.test.ts',
+  // demo:end
 ];
 
 export default defineConfig({

@@ -15,7 +15,7 @@ let redis: ReturnType<typeof createProducerConnection>;
 
 beforeAll(async () => {
   const env = await testEnv();
-  db = createDb(env.databaseUrl, { max: 2 });
+  db = createDb(env.databaseUrl, { max: 2, poolMode: env.poolMode });
   prefix = await uniquePrefix('example');
   worker = startInProcessWorker({ ...env, prefix });
   redis = createProducerConnection(env.redisUrl);

@@ -220,7 +220,7 @@ clean: ## Remove build output; asks before deleting the database and Redis volum
 	fi
 
 # demo:start
-bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same work in SQL (ROWS=N or ARGS="--rows N"; --via-pgbouncer: also through a transaction pool)
+bench-import: setup ## Benchmark: 100k-row CSV through API + worker vs the same work in SQL (ROWS=N or ARGS="--rows N"; --via-pgbouncer: also through a transaction pool; --workers 1,3 --files K: K files at once per worker count)
 	@$(TSX) scripts/bench/import.ts $(if $(ROWS),--rows $(ROWS)) $(ARGS)
 # demo:end
 

@@ -10,8 +10,15 @@
 //   make bench-import                      # 100,000 rows
 //   make bench-import ARGS="--rows 1000000"
 //   make bench-import ARGS="--rows 20000 --via-pgbouncer"
+//   make bench-import ARGS="--workers 1,3 --files 6"   # then 6 files at once, 1 vs 3 workers
+//
+// --workers adds, in the same run, one more measurement per listed count: that many worker
+// processes (WORKER_CONCURRENCY each) importing --files files of rows/files rows uploaded at once
+// (one import is one job, so only several files can use several workers). With --via-pgbouncer
+// too, those measurements run on both paths, each after that path's single import.
 
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,7 +34,7 @@ import { bold, step } from '../lib/output.ts';
 import { fmt, freePort, scratchDatabase, start, waitForUrl } from './lib.ts';
 
 const usage =
-  'usage: make bench-import [ARGS="--rows N [--via-pgbouncer]"]   (N: rows to import, default 100000; --via-pgbouncer: also through a transaction-mode PgBouncer)';
+  'usage: make bench-import [ARGS="--rows N [--via-pgbouncer] [--workers 1,3 --files K]"]   (N: rows to import, default 100000; --via-pgbouncer: also through a transaction-mode PgBouncer; --workers: K files at once with each count of worker processes, K default 6)';
 /** Server connections of the bench's PgBouncer: a small managed pool's size. */
 const POOL_SIZE = 10;
 function options() {
@@ -36,6 +43,8 @@ function options() {
       options: {
         rows: { type: 'string', default: '100000' },
         'via-pgbouncer': { type: 'boolean', default: false },
+        workers: { type: 'string', default: '' },
+        files: { type: 'string', default: '6' },
         help: { type: 'boolean' },
       },
     });
@@ -47,13 +56,23 @@ function options() {
     if (!Number.isInteger(rows) || rows < 1000 || rows > 10_000_000) {
       throw new Error(`--rows must be a whole number from 1000 to 10000000, not "${values.rows}"`);
     }
-    return { rows, viaPgbouncer: values['via-pgbouncer'] };
+    const workers = values.workers ? values.workers.split(',').map(Number) : [];
+    if (workers.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) {
+      throw new Error(
+        `--workers must list worker counts from 1 to 8, like 1,3, not "${values.workers}"`,
+      );
+    }
+    const files = Number(values.files);
+    if (!Number.isInteger(files) || files < 1 || files > 50) {
+      throw new Error(`--files must be a whole number from 1 to 50, not "${values.files}"`);
+    }
+    return { rows, viaPgbouncer: values['via-pgbouncer'], workers, files };
   } catch (error) {
     console.error(`bench-import: ${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
 }
-const { rows: ROWS, viaPgbouncer } = options();
+const { rows: ROWS, viaPgbouncer, workers: WORKER_COUNTS, files: FILES } = options();
 const env = loadScriptsEnv('bench-import');
 const root = process.cwd();
 const id = randomBytes(3).toString('hex');
@@ -71,10 +90,13 @@ try {
   cleanups.push(() => staged.remove());
   const csv = contactsCsv({ rows: ROWS, invalidPercent: 3 });
   const expected = expectedCounts(ROWS, 3);
+  const perFile = Math.floor(ROWS / FILES);
 
-  /** Web + worker on `database` (the given URLs), a warm-up, then the timed import; stops both. */
+  /**
+   * Web + worker on `database` (the given URLs), a warm-up, then the timed import, then the
+   * --workers measurements on the same URLs; stops every process it started.
+   */
   const importThrough = async (label: string, urls: Record<string, string>) => {
-    const healthPort = await freePort();
     const shared = {
       ...urls,
       REDIS_URL: env.REDIS_URL,
@@ -89,16 +111,25 @@ try {
       IMPORT_MAX_BYTES: String(200 * 1024 * 1024),
       IMPORT_RATE_LIMIT: '1000/minute',
     });
-    const worker = start('pnpm', ['exec', 'tsx', 'src/main.ts'], path.join(root, 'apps/worker'), {
-      ...shared,
-      WORKER_HEALTH_PORT: String(healthPort),
-    });
+    const workers = new Set<Awaited<ReturnType<typeof start>>>();
+    const startWorker = async () => {
+      const port = await freePort();
+      const proc = start('pnpm', ['exec', 'tsx', 'src/main.ts'], path.join(root, 'apps/worker'), {
+        ...shared,
+        WORKER_HEALTH_PORT: String(port),
+      });
+      workers.add(proc);
+      await waitForUrl(`http://127.0.0.1:${port}/readyz`, proc);
+      return proc;
+    };
+    // Stopped once: a second stop() would signal a process group that is gone.
+    const stopWorker = async (proc: Awaited<ReturnType<typeof start>>) => {
+      workers.delete(proc);
+      await proc.stop();
+    };
     try {
       step(`${label}: starting the production web server and the worker`);
-      await Promise.all([
-        waitForHealthy(web),
-        waitForUrl(`http://127.0.0.1:${healthPort}/readyz`, worker),
-      ]);
+      const [, worker] = await Promise.all([waitForHealthy(web), startWorker()]);
       const base = web.url;
       const headers = {
         authorization: `Basic ${Buffer.from(`bench:${BENCH_PASSWORD}`).toString('base64')}`,
@@ -140,16 +171,43 @@ try {
       if (run.inserted !== expected.valid || run.invalid !== expected.invalid) {
         throw new Error(`counts are off: ${JSON.stringify(run)} vs ${JSON.stringify(expected)}`);
       }
-      return run;
+
+      // Several files at once with 1, 3, … worker processes (--workers): the first worker is
+      // stopped, so each count starts its own, on emptied tables.
+      const scaled: { workers: number; ms: number }[] = [];
+      if (WORKER_COUNTS.length > 0) await stopWorker(worker);
+      for (const count of WORKER_COUNTS) {
+        const reset = postgres(database.url, { max: 1, onnotice: () => {} });
+        await reset`truncate contacts, import_errors, imports cascade`;
+        await reset.end();
+        step(
+          `${label}: ${count} worker process(es), ${FILES} files of ${fmt(perFile)} rows uploaded at once`,
+        );
+        const started = await Promise.all(Array.from({ length: count }, () => startWorker()));
+        const files = Array.from({ length: FILES }, (_, f) =>
+          contactsCsv({ rows: perFile, invalidPercent: 3, emailPrefix: `w${count}f${f}` }),
+        );
+        const begun = performance.now();
+        const done = await Promise.all(files.map((bytes, f) => importFile(bytes, `file-${f}.csv`)));
+        const ms = performance.now() - begun;
+        const want = expectedCounts(perFile, 3);
+        if (done.some((d) => d.inserted !== want.valid || d.invalid !== want.invalid)) {
+          throw new Error(`counts are off with ${count} workers: ${JSON.stringify(done)}`);
+        }
+        scaled.push({ workers: count, ms });
+        await Promise.all(started.map(stopWorker));
+      }
+      return { run, scaled };
     } finally {
-      await Promise.all([web.stop(), worker.stop()]);
+      await Promise.all([web.stop(), ...[...workers].map((w) => w.stop())]);
     }
   };
 
-  const runs: { label: string; run: Awaited<ReturnType<typeof importThrough>> }[] = [];
+  type Measured = Awaited<ReturnType<typeof importThrough>>;
+  const runs: ({ label: string } & Measured)[] = [];
   runs.push({
     label: 'direct',
-    run: await importThrough('direct', { DATABASE_URL: database.url }),
+    ...(await importThrough('direct', { DATABASE_URL: database.url })),
   });
   if (viaPgbouncer) {
     // The same work again: an empty database, so every row is an insert as in the first run.
@@ -167,11 +225,11 @@ try {
     const label = `PgBouncer 1.18 transaction pool (${POOL_SIZE} server connections)`;
     runs.push({
       label,
-      run: await importThrough('through PgBouncer', {
+      ...(await importThrough('through PgBouncer', {
         DATABASE_URL: bouncer.url,
         DATABASE_POOL_MODE: 'transaction',
         DATABASE_DIRECT_URL: database.url,
-      }),
+      })),
     });
     const { transactions } = await bouncer.stats();
     step(`PgBouncer carried ${fmt(transactions)} transactions`);
@@ -246,6 +304,21 @@ try {
     console.log(
       `| ratio: import time through PgBouncer / direct | | ${fmt(pooled.run.ms / direct.run.ms, 2)} | |`,
     );
+  }
+  for (const { label, scaled } of runs) {
+    const [first] = scaled;
+    if (!first) continue;
+    console.log(
+      `\n${bold('worker processes')}, ${label} (${FILES} files × ${fmt(perFile)} rows at once, WORKER_CONCURRENCY default; ${os.availableParallelism()} CPUs)`,
+    );
+    console.log(`| workers | seconds | rows/s | time vs ${first.workers} worker(s) |`);
+    console.log('| ---: | ---: | ---: | ---: |');
+    for (const { workers, ms } of scaled) {
+      const rate = (perFile * FILES * 1000) / ms;
+      console.log(
+        `| ${workers} | ${fmt(ms / 1000, 2)} | ${fmt(rate)} | ${fmt(ms / first.ms, 2)} |`,
+      );
+    }
   }
 } finally {
   await Promise.all(procs.map((p) => p.stop()));

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -73,7 +73,11 @@ describe('make remove-demo', () => {
     copy.git('add', '-A');
     copy.git('commit', '-qm', 'remove the demo');
     const check = copy.sh('make check');
-    expect(check.status, check.out.slice(-6000)).toBe(0);
+    // The whole output, for whoever reads a failure: the assertion shows only its end.
+    mkdirSync(path.join(repo, 'test-results'), { recursive: true });
+    writeFileSync(path.join(repo, 'test-results/remove-demo-make-check.log'), check.out);
+    const failures = check.out.split('\n').filter((line) => /\bFAIL\b|✗|×/.test(line));
+    expect(check.status, `${failures.join('\n')}\n…\n${check.out.slice(-3000)}`).toBe(0);
   }, 1_800_000);
 
   it('`make up` serves health, the dashboard and the example; the demo routes and tables are gone', async () => {

@@ -39,10 +39,10 @@ async function schemaWhenFirstHealthy(worker: SpawnedWorker, url: string) {
         const [row] = await sql<
           { n: number }[]
         >`select count(*)::int n from drizzle.__drizzle_migrations`;
-        const [contacts] = await sql<
+        const [lastTable] = await sql<
           { t: string | null }[]
-        >`select to_regclass('contacts')::text t`;
-        return { migrations: row?.n, contacts: contacts?.t };
+        >`select to_regclass('examples')::text t`;
+        return { migrations: row?.n, table: lastTable?.t };
       } finally {
         await sql.end();
       }
@@ -70,7 +70,7 @@ describe('MIGRATE_ON_START', () => {
       );
     }
     const seen = await Promise.all(workers.map((w) => schemaWhenFirstHealthy(w, url)));
-    const expected = { migrations: journal.entries.length, contacts: 'contacts' };
+    const expected = { migrations: journal.entries.length, table: 'examples' };
     expect(seen).toEqual([expected, expected]);
 
     // One worker applied them all, the other found nothing to do: the advisory lock serialised them.

@@ -79,9 +79,9 @@ describe('job schedules', () => {
       DATABASE_URL: base.databaseUrl,
       REDIS_URL: base.redisUrl,
       QUEUE_PREFIX: await uniquePrefix('sched'),
-      REPORT_CRON: 'daily',
+      CLEANUP_CRON: 'daily',
     });
     expect(await worker.exited).toBe(1);
-    expect(worker.output()).toMatch(/^ {2}REPORT_CRON: a cron pattern like/m);
+    expect(worker.output()).toMatch(/^ {2}CLEANUP_CRON: a cron pattern like/m);
   });
 });

@@ -71,16 +71,15 @@ describe('Redis password rotated, then Redis down (production web + worker bundl
     await staged?.remove();
   }, 60_000);
 
-  /** Traffic that touches Redis on every path: health, the events replay, an upload. */
+  /** Traffic that touches Redis on every path: health, and a job queued (the skeleton's example). */
   async function drive(ms: number) {
     const deadline = Date.now() + ms;
-    const headers = { authorization, origin: web.url };
+    const headers = { authorization, origin: web.url, 'content-type': 'application/json' };
     while (Date.now() < deadline) {
-      const form = new FormData();
-      form.append('file', new File(['email\na@example.com\n'], 'a.csv', { type: 'text/csv' }));
+      const body = JSON.stringify({ message: 'during a Redis fault' });
       await Promise.all([
         fetch(`${web.url}/api/health`).then((r) => r.body?.cancel()),
-        fetch(`${web.url}/api/imports`, { method: 'POST', headers, body: form }).then((r) =>
+        fetch(`${web.url}/api/examples`, { method: 'POST', headers, body }).then((r) =>
           r.body?.cancel(),
         ),
       ]).catch(() => undefined);

@@ -73,6 +73,11 @@ describe('CLAUDE.md: add a scheduled job', () => {
       cpSync(path.join(repo, file), path.join(copy, file), { verbatimSymlinks: true });
     }
     symlinkSync(path.join(repo, '.make'), path.join(copy, '.make'));
+    // A git repository of its own, as a clone is: checks that list the repository's files (the
+    // demo guard, the tasks overview) ask git.
+    run('git', ['init', '-q']);
+    run('git', ['add', '-A']);
+    run('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'copy']);
     run('pnpm', ['install', '--offline', '--frozen-lockfile', '--silent']);
     writeFileSync(path.join(copy, 'node_modules/.install-stamp'), '');
 

@@ -31,6 +31,6 @@ describe('runMigrations', () => {
     const tables = await sql`select tablename from pg_tables where schemaname = 'public'`;
     await sql.end();
     expect(row?.n).toBe(applied.at(-1));
-    expect(tables.map((t) => t.tablename)).toContain('contacts');
+    expect(tables.map((t) => t.tablename)).toContain('examples');
   });
 });

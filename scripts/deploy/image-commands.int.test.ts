@@ -97,7 +97,7 @@ describe('production image commands (no Docker)', () => {
       const sql = postgres(url, { max: 1, onnotice: () => {} });
       const tables = await sql`select tablename from pg_tables where schemaname = 'public'`;
       await sql.end();
-      expect(tables.map((t) => t.tablename)).toContain('contacts');
+      expect(tables.map((t) => t.tablename)).toContain('examples');
     } finally {
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();

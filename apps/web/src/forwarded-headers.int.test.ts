@@ -30,6 +30,7 @@ async function call(server: WebServer, pathname: string, init: RequestInit = {})
   return { status: response.status, headers: response.headers, body };
 }
 
+// demo:start
 /** Not multipart: refused (415) after being counted, which keeps the rate-limit cases quick. */
 const upload = (server: WebServer, headers: Record<string, string>) =>
   call(server, '/api/imports', {
@@ -37,6 +38,7 @@ const upload = (server: WebServer, headers: Record<string, string>) =>
     body: 'not a form',
     headers: { authorization, origin: server.url, ...headers },
   });
+// demo:end
 
 describe('forwarded headers and the front door (next build output)', () => {
   let staged: StagedWeb;
@@ -54,7 +56,9 @@ describe('forwarded headers and the front door (next build output)', () => {
       NEXT_TELEMETRY_DISABLED: '1',
       BASIC_AUTH_USER: user,
       BASIC_AUTH_PASSWORD: password,
+      // demo:start
       IMPORT_RATE_LIMIT: '3/minute',
+      // demo:end
     };
     [direct, proxied] = await Promise.all([
       startWeb(staged, { ...base, QUEUE_PREFIX: await uniquePrefix('direct') }),
@@ -73,6 +77,7 @@ describe('forwarded headers and the front door (next build output)', () => {
     await staged?.remove();
   });
 
+  // demo:start
   it('a client that forges X-Forwarded-For still has one budget', async () => {
     const statuses: number[] = [];
     for (let i = 1; i <= 5; i++) {
@@ -96,6 +101,7 @@ describe('forwarded headers and the front door (next build output)', () => {
     expect(statuses).toEqual([415, 415, 415, 429]);
     expect((await client('203.0.113.8')).status).toBe(415);
   });
+  // demo:end
 
   it('without PUBLIC_URL, an Origin with another scheme, or a forged X-Forwarded-Host, is refused', async () => {
     const write = (headers: Record<string, string>) =>

@@ -69,7 +69,8 @@ describe('production access control (next build output)', () => {
   let base: Record<string, string>;
   let auth: WebServer;
   let demo: WebServer;
-  let importId: string;
+  // An existing row for the routes with an [id] (the demo's imports); none without the demo.
+  let importId = '00000000-0000-4000-8000-000000000000';
 
   async function start(env: Record<string, string>): Promise<WebServer> {
     const server = await startWeb(web, { ...base, ...env });
@@ -107,12 +108,15 @@ describe('production access control (next build output)', () => {
       start({
         BASIC_AUTH_USER: user,
         BASIC_AUTH_PASSWORD: password,
+        // demo:start
         IMPORT_RATE_LIMIT: '3/minute',
+        // demo:end
         // This test plays the reverse proxy: its X-Forwarded-For names the client.
         TRUSTED_PROXIES: '127.0.0.1',
       }),
       start({ PUBLIC_DEMO: 'true' }),
     ]);
+    // demo:start
     // An import that exists, so /imports/[id] and its API routes answer 200 rather than 404.
     const form = new FormData();
     form.append('file', new File(['email\nada@example.com\n'], 'seed.csv', { type: 'text/csv' }));
@@ -123,6 +127,7 @@ describe('production access control (next build output)', () => {
     });
     expect(created.status).toBe(202);
     importId = ((await created.json()) as { import: { id: string } }).import.id;
+    // demo:end
   }, 300_000);
 
   afterAll(async () => {
@@ -133,7 +138,7 @@ describe('production access control (next build output)', () => {
   it('finds the app’s routes in its files', () => {
     const patterns = routes.map((r) => r.pattern);
     // A sanity floor, not a list: the enumeration must see pages, API routes and dynamic ones.
-    expect(patterns).toEqual(expect.arrayContaining(['/', '/api/health', '/api/imports']));
+    expect(patterns).toEqual(expect.arrayContaining(['/', '/api/health', '/api/examples']));
     expect(patterns.some((p) => p.includes('['))).toBe(true);
     for (const route of routes) expect(route.methods.length, route.file).toBeGreaterThan(0);
   });
@@ -176,7 +181,7 @@ describe('production access control (next build output)', () => {
   });
 
   it('sends the security headers, and the page’s scripts carry the CSP nonce', async () => {
-    const response = await fetch(`${auth.url}/imports`, { headers: { authorization } });
+    const response = await fetch(`${auth.url}/examples`, { headers: { authorization } });
     const html = await response.text();
     const csp = response.headers.get('content-security-policy') ?? '';
     const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
@@ -203,7 +208,7 @@ describe('production access control (next build output)', () => {
     expect(missingScripts.length).toBeGreaterThan(0);
     for (const [tag] of missingScripts) expect(tag).toContain(`nonce="${missingNonce}"`);
     // A fresh nonce per response.
-    const again = await fetch(`${auth.url}/imports`, { headers: { authorization } });
+    const again = await fetch(`${auth.url}/examples`, { headers: { authorization } });
     expect(again.headers.get('content-security-policy')).not.toBe(csp);
     await again.body?.cancel();
     // Responses the proxy answers itself carry them too.
@@ -216,15 +221,17 @@ describe('production access control (next build output)', () => {
     for (const origin of ['https://evil.example', undefined]) {
       const headers: Record<string, string> = { authorization };
       if (origin) headers.origin = origin;
-      const response = await request(auth, `/api/imports/${importId}/retry`, {
+      const response = await request(auth, '/api/examples', {
         method: 'POST',
-        headers,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'from elsewhere' }),
       });
       expect(response.status, String(origin)).toBe(403);
       expect(response.body).toMatchObject({ error: { code: 'bad_origin' } });
     }
   });
 
+  // demo:start
   it('limits uploads per client: 429 with Retry-After past IMPORT_RATE_LIMIT', async () => {
     const upload = (client: string) =>
       request(auth, '/api/imports', {
@@ -244,6 +251,7 @@ describe('production access control (next build output)', () => {
     // Another client has its own budget.
     expect((await upload('203.0.113.10')).status).toBe(415);
   });
+  // demo:end
 
   it('PUBLIC_DEMO=true: every read answers 200 without credentials, every write 403', async () => {
     for (const route of routes) {

@@ -139,7 +139,10 @@ describe('production access control (next build output)', () => {
     const patterns = routes.map((r) => r.pattern);
     // A sanity floor, not a list: the enumeration must see pages, API routes and dynamic ones.
     expect(patterns).toEqual(expect.arrayContaining(['/', '/api/health', '/api/examples']));
+    // demo:start
+    // Dynamic routes (the skeleton has none): the demo's /imports/[id] and its API.
     expect(patterns.some((p) => p.includes('['))).toBe(true);
+    // demo:end
     for (const route of routes) expect(route.methods.length, route.file).toBeGreaterThan(0);
   });
 

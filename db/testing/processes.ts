@@ -179,7 +179,7 @@ export type TestCa = {
  * P-256 keys: milliseconds to make. Two calls give two unrelated CAs (a wrong REDIS_CA_FILE).
  */
 export function makeTestCa(name = 'test-ca'): TestCa {
-  const dir = mkdtempSync(path.join(tmpdir(), 'test-ca-'));
+  const dir = mkdtempSync(path.join(tmpdir(), `${name}-`));
   const file = (base: string) => path.join(dir, base);
   const openssl = (args: string[]) =>
     execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -70,7 +70,9 @@ async function startContainers(): Promise<TestServices> {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const { RedisContainer } = await import('@testcontainers/redis');
   const [pg, redis] = await Promise.all([
-    new PostgreSqlContainer('postgres:15-alpine').start(),
+    // A password no log line would contain by chance: the default (`test`) is scrubbed from every
+    // line the apps log (it is a secret to them), which garbles paths such as /tmp/test-ca-….
+    new PostgreSqlContainer('postgres:15-alpine').withPassword('tc-postgres-secret-4f1e').start(),
     new RedisContainer('redis:7-alpine')
       .withCommand(['redis-server', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'])
       .start(),

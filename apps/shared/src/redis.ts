@@ -63,8 +63,8 @@ export function redisHost(url: string): string {
   }
 }
 
-// Node's codes for a certificate chain it cannot trust.
-const untrusted = new Set([
+/** Node's codes for a certificate chain it cannot trust (a private CA, or the wrong one). */
+export const UNTRUSTED_TLS_CODES: ReadonlySet<string> = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
@@ -86,7 +86,7 @@ export function describeTlsFailure(error: Error, url: string, caFile?: string): 
   const trust = caFile
     ? `the CA in REDIS_CA_FILE (${caFile})`
     : 'the system CAs (REDIS_CA_FILE unset)';
-  if (untrusted.has(code)) {
+  if (UNTRUSTED_TLS_CODES.has(code)) {
     return `${at}: its TLS certificate is not signed by ${trust} (${code}): set REDIS_CA_FILE to the PEM file of the CA that signed it (your provider's CA certificate)`;
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {

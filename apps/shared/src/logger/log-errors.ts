@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { UNTRUSTED_TLS_CODES } from '../redis.ts';
 
 type ErrorSource = { on(event: 'error', listener: (error: Error) => void): unknown };
 
@@ -27,17 +28,7 @@ const hints: Record<string, string> = {
 // A rediss:// server whose certificate chain is not trusted (a private CA, or the wrong one).
 const untrustedTls =
   "Redis's TLS certificate is not signed by a trusted CA: set REDIS_CA_FILE to the PEM file of your provider's CA certificate";
-for (const code of [
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]) {
-  hints[code] = untrustedTls;
-}
+for (const code of UNTRUSTED_TLS_CODES) hints[code] = untrustedTls;
 hints.ERR_TLS_CERT_ALTNAME_INVALID =
   "Redis's TLS certificate is for another host name: use the host name your provider gives in REDIS_URL";
 hints.EPROTO =

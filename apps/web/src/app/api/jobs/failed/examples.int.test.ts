@@ -1,39 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { createDb, type DbClient, examples } from '@app/db';
-import { resetDatabase, testEnv, uniquePrefix } from '@app/db/testing';
+import { type DbClient, examples } from '@app/db';
+import { resetDatabase } from '@app/db/testing';
 import { exampleProcess } from '@app/shared/contracts';
 import { enqueue } from '@app/shared/queues';
-import { startInProcessWorker, waitForJob } from '@app/worker/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { waitForJob } from '@app/worker/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FailedJobsApi, postAction, startFailedJobsApi } from './testing';
 
 // The failed-jobs API with the skeleton's own job (it stays after `make remove-demo`): an
 // `example.process` for a row that does not exist fails for good; once the row exists, a retry
 // from the API completes it; a discard removes a failed job, and repeating either is a no-op.
+let api: FailedJobsApi;
 let db: DbClient;
-let worker: ReturnType<typeof startInProcessWorker>;
-let list: typeof import('./route');
-let retry: typeof import('./retry/route');
-let discard: typeof import('./discard/route');
+let worker: FailedJobsApi['worker'];
+let list: FailedJobsApi['list'];
+let retry: FailedJobsApi['retry'];
+let discard: FailedJobsApi['discard'];
 
 beforeAll(async () => {
-  const base = await testEnv();
-  const env = { ...base, prefix: await uniquePrefix('failed-example') };
-  vi.stubEnv('DATABASE_URL', env.databaseUrl);
-  vi.stubEnv('REDIS_URL', env.redisUrl);
-  vi.stubEnv('QUEUE_PREFIX', env.prefix);
-  vi.stubEnv('LOG_LEVEL', 'silent');
-  db = createDb(env.databaseUrl, { max: 2, poolMode: env.poolMode });
-  worker = startInProcessWorker(env);
-  list = await import('./route');
-  retry = await import('./retry/route');
-  discard = await import('./discard/route');
+  api = await startFailedJobsApi('failed-example');
+  ({ db, worker, list, retry, discard } = api);
 });
-afterAll(async () => {
-  await worker.stop();
-  await db.close();
-  const { closeServices } = await import('@/server/services.server');
-  await closeServices();
-});
+afterAll(() => api?.stop());
 beforeEach(async () => {
   await resetDatabase(db.sql);
 });
@@ -44,18 +32,6 @@ async function failedExample() {
   const job = await enqueue(worker.runtime.queues, exampleProcess, { id });
   expect((await waitForJob(worker.runtime.queues, job)).state).toBe('failed');
   return { id, jobId: job.id ?? '' };
-}
-
-async function post(action: typeof retry | typeof discard, body: unknown) {
-  const response = await action.POST(
-    new Request('http://localhost/api/jobs/failed/x', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-    undefined,
-  );
-  return { status: response.status, body: await response.json() };
 }
 
 describe('failed jobs API, with the example job', () => {
@@ -73,7 +49,7 @@ describe('failed jobs API, with the example job', () => {
     });
 
     await db.db.insert(examples).values({ id, message: 'arrived late' });
-    const first = await post(retry, { queue: 'maintenance', id: jobId });
+    const first = await postAction(retry, { queue: 'maintenance', id: jobId });
     expect(first).toEqual({
       status: 200,
       body: { result: { done: 1, skipped: 0, message: 'Retried 1 job.' } },
@@ -85,16 +61,16 @@ describe('failed jobs API, with the example job', () => {
       select processed_at is not null as processed from examples where id = ${id}`;
     expect(row?.processed).toBe(true);
 
-    const again = await post(retry, { queue: 'maintenance', id: jobId });
+    const again = await postAction(retry, { queue: 'maintenance', id: jobId });
     expect(again.body.result).toMatchObject({ done: 0, skipped: 1 });
   });
 
   it('discards a failed job for good; discarding it again says it is gone', async () => {
     const { jobId } = await failedExample();
-    const first = await post(discard, { queue: 'maintenance', id: jobId });
+    const first = await postAction(discard, { queue: 'maintenance', id: jobId });
     expect(first.body.result).toEqual({ done: 1, skipped: 0, message: 'Discarded 1 job.' });
     expect(await worker.runtime.queues.maintenance.getJob(jobId)).toBeUndefined();
-    const again = await post(discard, { queue: 'maintenance', id: jobId });
+    const again = await postAction(discard, { queue: 'maintenance', id: jobId });
     expect(again.body.result).toMatchObject({ done: 0, skipped: 1 });
   });
 });

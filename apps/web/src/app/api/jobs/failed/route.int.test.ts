@@ -1,39 +1,27 @@
 // template-demo
-import { createDb, type DbClient } from '@app/db';
-import { resetDatabase, type TestEnv, testEnv, uniquePrefix } from '@app/db/testing';
+import type { DbClient } from '@app/db';
+import { resetDatabase, type TestEnv } from '@app/db/testing';
 import { eventsKey } from '@app/shared/events';
-import { startInProcessWorker, uploadCsv, waitForImport } from '@app/worker/testing';
+import { uploadCsv, waitForImport } from '@app/worker/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FailedJobsApi, postAction, startFailedJobsApi } from './testing';
 
 // The failed-jobs API against the real job runtime: imports fail for a real reason (a file that is
 // not CSV), the cause is fixed in the database, and the retried job completes.
+let api: FailedJobsApi;
 let db: DbClient;
 let env: TestEnv;
-let worker: ReturnType<typeof startInProcessWorker>;
-let list: typeof import('./route');
-let retry: typeof import('./retry/route');
-let discard: typeof import('./discard/route');
+let worker: FailedJobsApi['worker'];
+let list: FailedJobsApi['list'];
+let retry: FailedJobsApi['retry'];
+let discard: FailedJobsApi['discard'];
 
 beforeAll(async () => {
-  const base = await testEnv();
-  env = { ...base, prefix: await uniquePrefix('failed') };
-  vi.stubEnv('DATABASE_URL', env.databaseUrl);
-  vi.stubEnv('REDIS_URL', env.redisUrl);
-  vi.stubEnv('QUEUE_PREFIX', env.prefix);
-  vi.stubEnv('LOG_LEVEL', 'silent');
-  db = createDb(env.databaseUrl, { max: 2, poolMode: env.poolMode });
-  worker = startInProcessWorker(env);
-  list = await import('./route');
-  retry = await import('./retry/route');
-  discard = await import('./discard/route');
+  api = await startFailedJobsApi('failed');
+  ({ db, env, worker, list, retry, discard } = api);
 });
-afterAll(async () => {
-  await worker.stop();
-  await db.close();
-  const { closeServices } = await import('@/server/services.server');
-  await closeServices();
-});
+afterAll(() => api?.stop());
 beforeEach(async () => {
   await resetDatabase(db.sql);
 });
@@ -44,18 +32,6 @@ async function failedImport(name: string) {
   const upload = await uploadCsv(env, db, binary, name);
   await waitForImport(db, upload.id, ['failed']);
   return { importId: upload.id, jobId: `import-${upload.id}` };
-}
-
-async function post(action: typeof retry | typeof discard, body: unknown) {
-  const response = await action.POST(
-    new Request('http://localhost/api/jobs/failed/x', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-    undefined,
-  );
-  return { status: response.status, body: await response.json() };
 }
 
 async function failedIds() {
@@ -84,7 +60,7 @@ describe('failed jobs API', () => {
     await db.sql`update import_chunks set data = ${fixed} where import_id = ${importId}`;
     await db.sql`update imports set size_bytes = ${fixed.length} where id = ${importId}`;
 
-    const first = await post(retry, { queue: 'imports', id: jobId });
+    const first = await postAction(retry, { queue: 'imports', id: jobId });
     expect(first).toEqual({
       status: 200,
       body: { result: { done: 1, skipped: 0, message: 'Retried 1 job.' } },
@@ -93,7 +69,7 @@ describe('failed jobs API', () => {
     expect(done).toMatchObject({ inserted: 2, error: null });
     expect(await worker.runtime.queues.imports.getJobState(jobId)).toBe('completed');
 
-    const again = await post(retry, { queue: 'imports', id: jobId });
+    const again = await postAction(retry, { queue: 'imports', id: jobId });
     expect(again.body.result).toEqual({
       done: 0,
       skipped: 1,
@@ -104,31 +80,31 @@ describe('failed jobs API', () => {
 
   it('discards a failed job for good; discarding it again reports that it is gone', async () => {
     const { jobId } = await failedImport('bad.csv');
-    const first = await post(discard, { queue: 'imports', id: jobId });
+    const first = await postAction(discard, { queue: 'imports', id: jobId });
     expect(first.body.result).toEqual({ done: 1, skipped: 0, message: 'Discarded 1 job.' });
     expect(await worker.runtime.queues.imports.getJob(jobId)).toBeUndefined();
-    const again = await post(discard, { queue: 'imports', id: jobId });
+    const again = await postAction(discard, { queue: 'imports', id: jobId });
     expect(again.body.result).toMatchObject({ done: 0, skipped: 1 });
   });
 
   it('retrying an import job goes through the import retry: a file removed by retention is not re-run', async () => {
     const { importId, jobId } = await failedImport('gone.csv');
     await db.sql`update imports set file_deleted_at = now() where id = ${importId}`;
-    const result = await post(retry, { queue: 'imports', id: jobId });
+    const result = await postAction(retry, { queue: 'imports', id: jobId });
     expect(result.body.result).toMatchObject({ done: 0, skipped: 1 });
     expect(await worker.runtime.queues.imports.getJobState(jobId)).toBe('failed');
     const [row] = await db.sql<
       { status: string }[]
     >`select status from imports where id = ${importId}`;
     expect(row?.status).toBe('failed');
-    await post(discard, { queue: 'imports', id: jobId });
+    await postAction(discard, { queue: 'imports', id: jobId });
   });
 
   it('retries all failed jobs and says how many', async () => {
     const a = await failedImport('a.csv');
     const b = await failedImport('b.csv');
     expect((await failedIds()).sort()).toEqual([a.jobId, b.jobId].sort());
-    const all = await post(retry, { all: true });
+    const all = await postAction(retry, { all: true });
     expect(all.body.result).toMatchObject({ done: 2, skipped: 0, message: 'Retried 2 jobs.' });
     // Still broken files: they fail again, each on a fresh attempt.
     await waitForImport(db, a.importId, ['failed'], 30_000, (row) => row.attempts === 2);
@@ -150,9 +126,9 @@ describe('failed jobs API', () => {
         1,
       )) as [string, string[]][];
 
-      const retried = await post(retry, { queue: 'imports', id: kept.jobId });
+      const retried = await postAction(retry, { queue: 'imports', id: kept.jobId });
       expect(retried.body.result).toMatchObject({ done: 1, skipped: 0 });
-      const refused = await post(retry, { queue: 'imports', id: removed.jobId });
+      const refused = await postAction(retry, { queue: 'imports', id: removed.jobId });
       expect(refused.body.result).toMatchObject({ done: 0, skipped: 1 });
 
       const entries = (await redis.xrange(eventsKey(env.prefix), `(${lastId}`, '+')) as [
@@ -175,7 +151,7 @@ describe('failed jobs API', () => {
   });
 
   it('answers 400 for a target that is neither one job nor all, 415 for a non-JSON body', async () => {
-    const bad = await post(retry, { queue: 'nope', id: '1' });
+    const bad = await postAction(retry, { queue: 'nope', id: '1' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_input');
     const form = await retry.POST(

@@ -25,6 +25,8 @@ test('an example added on the page is processed by the worker', async ({ page })
   await page.getByLabel('Message').fill('   ');
   await page.getByRole('button', { name: 'Add' }).click();
   // Next's route announcer is an alert too: the refusal is the one that says so.
-  await expect(page.getByRole('alert').filter({ hasText: 'Not added' })).toBeVisible();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Not added: message: must not be empty.' }),
+  ).toBeVisible();
   expect(browserErrors.filter((text) => !/status of 400/.test(text))).toEqual([]);
 });

@@ -15,6 +15,7 @@ import {
 import { type DashboardSnapshot, type Health, jobStates } from '@/lib/dashboard';
 import { formatNumber } from '@/lib/format';
 // demo:start
+import { postJson } from '@/lib/post-json';
 import { type Feedback, FeedbackMessage } from './feedback-message';
 // demo:end
 import { LiveIndicator, type LiveState } from './live-indicator';
@@ -94,25 +95,13 @@ export function DashboardLive({ initial, children }: Props) {
   async function runReport() {
     setRequesting(true);
     setFeedback(undefined);
-    try {
-      const response = await fetch('/api/reports', { method: 'POST' });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => undefined)) as
-          | { error?: { message?: string } }
-          | undefined;
-        const reason = body?.error?.message ?? `the server answered ${response.status}`;
-        setFeedback({ kind: 'error', text: `The report was not started: ${reason}.` });
-        return;
-      }
-      setFeedback({ kind: 'success', text: 'Report queued: it appears below when it is ready.' });
-    } catch {
-      setFeedback({
-        kind: 'error',
-        text: 'The report could not be requested: check your connection.',
-      });
-    } finally {
-      setRequesting(false);
+    const outcome = await postJson('/api/reports');
+    setRequesting(false);
+    if (!outcome.ok) {
+      setFeedback({ kind: 'error', text: `The report was not started: ${outcome.reason}.` });
+      return;
     }
+    setFeedback({ kind: 'success', text: 'Report queued: it appears below when it is ready.' });
   }
   // demo:end
 

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { formatDateTime } from '@/lib/format';
+import { postJson } from '@/lib/post-json';
 import type { ExampleView } from '@/server/examples.server';
 import { type Feedback, FeedbackMessage } from './feedback-message';
 
@@ -29,31 +30,15 @@ export function ExamplesPanel({ examples }: Props) {
     event.preventDefault();
     setBusy(true);
     setFeedback(undefined);
-    try {
-      const response = await fetch('/api/examples', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message }),
-      });
-      const body = (await response.json().catch(() => undefined)) as
-        | { error?: { message?: string; details?: { message: string }[] } }
-        | undefined;
-      if (!response.ok) {
-        const reason =
-          body?.error?.details?.[0]?.message ??
-          body?.error?.message ??
-          `the server answered ${response.status}`;
-        setFeedback({ kind: 'error', text: `Not added: ${reason}.` });
-        return;
-      }
-      setMessage('');
-      setFeedback({ kind: 'success', text: 'Added: the worker will process it in a moment.' });
-      router.refresh();
-    } catch {
-      setFeedback({ kind: 'error', text: 'The request could not be sent: check your connection.' });
-    } finally {
-      setBusy(false);
+    const outcome = await postJson<{ example: ExampleView }>('/api/examples', { message });
+    setBusy(false);
+    if (!outcome.ok) {
+      setFeedback({ kind: 'error', text: `Not added: ${outcome.reason}.` });
+      return;
     }
+    setMessage('');
+    setFeedback({ kind: 'success', text: 'Added: the worker will process it in a moment.' });
+    router.refresh();
   }
 
   return (

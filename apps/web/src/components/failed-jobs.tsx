@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { formatDateTime, formatNumber } from '@/lib/format';
+import { postJson } from '@/lib/post-json';
 import type { ActionResult, FailedJobView, JobTarget } from '@/server/jobs.server';
 import { type Feedback, FeedbackMessage } from './feedback-message';
 
@@ -17,27 +18,14 @@ export function FailedJobs({ jobs, total }: Props) {
   async function act(action: 'retry' | 'discard', target: JobTarget) {
     setBusy(true);
     setFeedback(undefined);
-    try {
-      const response = await fetch(`/api/jobs/failed/${action}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(target),
-      });
-      const body = (await response.json().catch(() => undefined)) as
-        | { result?: ActionResult; error?: { message?: string } }
-        | undefined;
-      if (!response.ok || !body?.result) {
-        const reason = body?.error?.message ?? `the server answered ${response.status}`;
-        setFeedback({ kind: 'error', text: `Nothing was changed: ${reason}.` });
-        return;
-      }
-      setFeedback({ kind: 'success', text: body.result.message });
-      router.refresh();
-    } catch {
-      setFeedback({ kind: 'error', text: 'The request could not be sent: check your connection.' });
-    } finally {
-      setBusy(false);
+    const outcome = await postJson<{ result: ActionResult }>(`/api/jobs/failed/${action}`, target);
+    setBusy(false);
+    if (!outcome.ok) {
+      setFeedback({ kind: 'error', text: `Nothing was changed: ${outcome.reason}.` });
+      return;
     }
+    setFeedback({ kind: 'success', text: outcome.body.result.message });
+    router.refresh();
   }
 
   return (

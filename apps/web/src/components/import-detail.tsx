@@ -10,6 +10,7 @@ import {
   formatNumber,
   isFinished,
 } from '@/lib/format';
+import { postJson } from '@/lib/post-json';
 import { type Feedback, FeedbackMessage } from './feedback-message';
 import { ImportProgress } from './import-progress';
 import { LiveIndicator } from './live-indicator';
@@ -63,36 +64,28 @@ export function ImportDetail({ initialImport, initialErrors, errorLimit }: Props
   async function act(action: 'retry' | 'cancel') {
     setBusy(action);
     setOutcome(undefined);
-    try {
-      const response = await fetch(`/api/imports/${id}/${action}`, { method: 'POST' });
-      const body = (await response.json().catch(() => undefined)) as
-        | { import?: ImportView; error?: { message?: string } }
-        | undefined;
-      if (!response.ok || !body?.import) {
-        const reason = body?.error?.message ?? `the server answered ${response.status}`;
-        setOutcome({ kind: 'error', text: `Could not ${action}: ${reason}.` });
-        return;
-      }
-      setView(body.import);
-      if (action === 'retry') {
-        setOutcome({
-          kind: 'success',
-          text: 'Queued again: the import resumes after the last committed batch.',
-        });
-      } else {
-        setOutcome({
-          kind: 'success',
-          text:
-            body.import.status === 'cancelled'
-              ? 'Cancelled before it started.'
-              : 'Cancellation requested: the import stops after the current batch.',
-        });
-      }
-    } catch {
-      setOutcome({ kind: 'error', text: `Could not ${action}: check your connection.` });
-    } finally {
-      setBusy(undefined);
+    const outcome = await postJson<{ import: ImportView }>(`/api/imports/${id}/${action}`);
+    setBusy(undefined);
+    if (!outcome.ok) {
+      setOutcome({ kind: 'error', text: `Could not ${action}: ${outcome.reason}.` });
+      return;
     }
+    const updated = outcome.body.import;
+    setView(updated);
+    if (action === 'retry') {
+      setOutcome({
+        kind: 'success',
+        text: 'Queued again: the import resumes after the last committed batch.',
+      });
+      return;
+    }
+    setOutcome({
+      kind: 'success',
+      text:
+        updated.status === 'cancelled'
+          ? 'Cancelled before it started.'
+          : 'Cancellation requested: the import stops after the current batch.',
+    });
   }
 
   const canCancel = (status === 'queued' || status === 'running') && !view.cancelRequested;

@@ -12,7 +12,7 @@ import { services } from './services.server';
  * write, enqueue; the web only produces jobs, the worker consumes them.
  */
 export const newExample = z
-  .object({ message: pgText(500).pipe(z.string().trim().min(1)) })
+  .object({ message: pgText(500).pipe(z.string().trim().min(1, 'must not be empty')) })
   .strict();
 
 export type ExampleView = {

@@ -1,58 +1,24 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyWorkingTree, type WorkingTreeCopy } from '../lib/working-tree-copy.ts';
 import { TEMPLATE_SCOPE } from './rename.ts';
 
 // `make init` as an adopter runs it, in a copy of the working tree that is a git repository of its
 // own (clean, with an origin), then the copy's own lint, typecheck and unit tests.
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const copy = mkdtempSync(path.join(tmpdir(), 'init-'));
-afterAll(() => rmSync(copy, { recursive: true, force: true }));
-const { FORCE_COLOR: _colour, ...plainEnv } = process.env;
-const env = { ...plainEnv, NO_COLOR: '1', CI: 'true' };
-
-function sh(command: string): { status: number; out: string } {
-  // Both streams in one, as a terminal shows them; stdin is not a terminal.
-  const result = spawnSync('sh', ['-c', `${command} 2>&1 </dev/null`], {
-    cwd: copy,
-    env,
-    encoding: 'utf8',
-  });
-  return { status: result.status ?? 1, out: result.stdout };
-}
-const git = (...args: string[]) =>
-  execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
-    cwd: copy,
-    encoding: 'utf8',
-  });
+let tree: WorkingTreeCopy;
+let copy: string;
+const sh = (command: string) => tree.sh(command);
+const git = (...args: string[]) => tree.git(...args);
+afterAll(() => tree?.remove());
 
 beforeAll(() => {
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
-    cwd: repo,
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter(Boolean);
-  for (const file of files) {
-    mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
-    cpSync(path.join(repo, file), path.join(copy, file), { verbatimSymlinks: true });
-  }
-  symlinkSync(path.join(repo, '.make'), path.join(copy, '.make'));
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'template');
+  tree = copyWorkingTree(repo, 'init');
+  copy = tree.dir;
   git('remote', 'add', 'origin', 'https://github.com/example/template.git');
   const install = sh(
     'pnpm install --offline --frozen-lockfile --silent && touch node_modules/.install-stamp',

@@ -1,17 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { copyWorkingTree, type WorkingTreeCopy } from '../lib/working-tree-copy.ts';
 
 // CLAUDE.md's "add a job" recipe, followed literally in a copy of the working tree: the files it
 // names, the definition from its code block, the handler and registry line from its steps, then
@@ -21,24 +12,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const guide = readFileSync(path.join(repo, 'CLAUDE.md'), 'utf8');
 const recipe = guide.slice(guide.indexOf('### add a job'), guide.indexOf('### add an API route'));
-const copy = mkdtempSync(path.join(tmpdir(), 'recipe-'));
-afterAll(() => rmSync(copy, { recursive: true, force: true }));
+let tree: WorkingTreeCopy | undefined;
+let copy = '';
+afterAll(() => tree?.remove());
 
-const { FORCE_COLOR: _colour, ...plainEnv } = process.env;
-
+/** A command in the copy; its own output (both streams) is the useful part of a failure. */
 function run(command: string, args: string[]): string {
-  try {
-    // Both streams in one, as a terminal shows them.
-    return execFileSync('sh', ['-c', `${command} ${args.join(' ')} 2>&1`], {
-      cwd: copy,
-      encoding: 'utf8',
-      env: { ...plainEnv, CI: 'true', NO_COLOR: '1' },
-    });
-  } catch (error) {
-    // The command's own output is the useful part of the failure.
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed:\n${`${stdout}\n${stderr}`.slice(-4000)}`);
+  const result = tree?.sh(`${command} ${args.join(' ')}`) ?? { status: 1, out: 'no copy' };
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed:\n${result.out.slice(-4000)}`);
   }
+  return result.out;
 }
 
 function edit(file: string, change: (text: string) => string) {
@@ -61,23 +45,10 @@ describe('CLAUDE.md: add a scheduled job', () => {
   });
 
   it('is complete: with only those edits the job is registered, its variables validated', () => {
-    // The working tree as git sees it (tracked and new files), with fresh links to the packages.
-    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
-      cwd: repo,
-      encoding: 'utf8',
-    })
-      .split('\0')
-      .filter(Boolean);
-    for (const file of files) {
-      mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
-      cpSync(path.join(repo, file), path.join(copy, file), { verbatimSymlinks: true });
-    }
-    symlinkSync(path.join(repo, '.make'), path.join(copy, '.make'));
-    // A git repository of its own, as a clone is: checks that list the repository's files (the
-    // demo guard, the tasks overview) ask git.
-    run('git', ['init', '-q']);
-    run('git', ['add', '-A']);
-    run('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'copy']);
+    // The working tree as git sees it, a git repository of its own as a clone is (checks that
+    // list the repository's files, the demo guard and the tasks overview, ask git).
+    tree = copyWorkingTree(repo, 'recipe');
+    copy = tree.dir;
     run('pnpm', ['install', '--offline', '--frozen-lockfile', '--silent']);
     writeFileSync(path.join(copy, 'node_modules/.install-stamp'), '');
 
